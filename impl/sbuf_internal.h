@@ -1,0 +1,105 @@
+/*
+ * sbuf_internal.h - what strategy implementations share; not installed.
+ * Public names are sbuf_*, internal ones sbuf__* (libuv's convention).
+ */
+#ifndef SBUF_INTERNAL_H
+#define SBUF_INTERNAL_H
+
+#include <stdalign.h>
+#include <string.h>
+
+#include "sbuf/pool.h"
+#include "sbuf/sbuf.h"
+
+#define SBUF__CACHE_LINE 64
+
+/*
+ * The header every strategy embeds as its first member.  Producer-side and
+ * consumer-side counters sit on separate cache lines so that counting does
+ * not make the two threads fight over one line (false sharing).
+ */
+struct sbuf {
+    const struct sbuf_ops *ops;
+    unsigned static_storage; /* created in caller memory: destroy frees nothing */
+    struct {
+        alignas(SBUF__CACHE_LINE) uint64_t bytes_in;
+        uint64_t overflows;
+        uint64_t peak_used;
+        uint64_t resizes;
+        uint64_t bytes_copied;
+        uint64_t allocations;
+        size_t reserved; /* what the open reservation returned: commit clamps to it */
+    } prod;
+    struct {
+        alignas(SBUF__CACHE_LINE) uint64_t bytes_out;
+        uint64_t underruns;
+        uint64_t discarded;
+        size_t viewed; /* what the open view returned: release clamps to it */
+    } cons;
+};
+
+/* Zeroes the header and binds the ops table. */
+static inline void sbuf__init(struct sbuf *b, const struct sbuf_ops *ops)
+{
+    memset(b, 0, sizeof(*b));
+    b->ops = ops;
+}
+
+/*
+ * Strategies call this from write_commit (and their fast write path) with
+ * the fill level after the commit.  It must be exact or an upper bound that
+ * the strategy refines before it raises the peak: see ring_spsc.c.
+ */
+static inline void sbuf__note_level(struct sbuf *b, size_t used)
+{
+    if (used > b->prod.peak_used)
+        b->prod.peak_used = used;
+}
+
+/*
+ * The one allocation hook of libsbuf.  owner, when not NULL, has its
+ * allocation counter bumped; creators count their own header afterwards.
+ * align must be a power of two; size is rounded up to it.
+ */
+void *sbuf__alloc(struct sbuf *owner, size_t size, size_t align);
+void sbuf__free(void *p, size_t size);
+
+/* Validates cfg and out for a create: SBUF_OK, SBUF_EINVAL or SBUF_ERANGE. */
+int sbuf__check_create(const struct sbuf_config *cfg, struct sbuf **out);
+
+/* Smallest power of two >= x (x >= 1, x <= SBUF_MAX_CAPACITY). */
+static inline size_t sbuf__pow2_ceil(size_t x)
+{
+    size_t p = 1;
+    while (p < x)
+        p <<= 1;
+    return p;
+}
+
+/* Copies n bytes from src into the spans, in order.  n <= their total. */
+static inline void sbuf__copy_to_spans(const struct sbuf_span v[2], const uint8_t *src,
+                                       size_t n)
+{
+    size_t a = n < v[0].n ? n : v[0].n;
+    memcpy(v[0].p, src, a);
+    if (n > a)
+        memcpy(v[1].p, src + a, n - a);
+}
+
+/* Copies n bytes out of the spans, in order.  n <= their total. */
+static inline void sbuf__copy_from_spans(const struct sbuf_span v[2], uint8_t *dst,
+                                         size_t n)
+{
+    size_t a = n < v[0].n ? n : v[0].n;
+    memcpy(dst, v[0].p, a);
+    if (n > a)
+        memcpy(dst + a, v[1].p, n - a);
+}
+
+#endif
+
+/* The header every pool embeds as its first member. */
+struct sbuf_pool {
+    const struct sbuf_pool_ops *ops;
+    unsigned static_storage;
+};
