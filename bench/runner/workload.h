@@ -1,0 +1,109 @@
+/*
+ * workload.h - one cell of the matrix: the parameters of a single run and
+ * what it measured.  The scenario layer (scenario.c, matrix.c) fills
+ * sb_run_params; the workload (workload.c) runs it and fills sb_run_result;
+ * the result writers (csv.c, summary.c) turn results into files.
+ */
+#ifndef SB_WORKLOAD_H
+#define SB_WORKLOAD_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sbuf/sbuf.h"
+
+#define SB_NAME_MAX 64
+#define SB_REASON_MAX 256
+
+/* Message size distributions (scenario key `message`). */
+enum sb_msg_kind {
+    SB_MSG_FIXED,     /* fixed:N */
+    SB_MSG_UNIFORM,   /* uniform:LO-HI */
+    SB_MSG_LOGNORMAL, /* lognormal:mean=M,sd=S,max=X */
+    SB_MSG_REPLAY,    /* replay:FILE, one size per line, cycled */
+};
+
+struct sb_msg_spec {
+    enum sb_msg_kind kind;
+    uint32_t lo, hi;      /* fixed: lo == hi; uniform: [lo, hi] */
+    double mean, sd;      /* lognormal: of the sizes themselves, in bytes */
+    uint32_t max;         /* lognormal: clamp */
+    const uint32_t *sizes; /* replay: owned by the scenario */
+    size_t nsizes;
+};
+
+enum sb_overflow {
+    SB_OVERFLOW_BLOCK, /* the producer waits for room; nothing is dropped */
+    SB_OVERFLOW_DROP,  /* a message that does not fit is refused and counted */
+};
+
+struct sb_run_params {
+    char job[SB_NAME_MAX];
+    char strategy[SB_NAME_MAX];
+    char allocator[SB_NAME_MAX];
+    char transport[SB_NAME_MAX]; /* "mem" (issue 5 adds pty, serial) */
+    unsigned repeat;             /* 0-based repeat index */
+    uint64_t seed;               /* already mixed with job and repeat */
+
+    /* Length: exactly one of duration_ns, bytes, messages is non-zero. */
+    uint64_t duration_ns;
+    uint64_t bytes;
+    uint64_t messages;
+    uint64_t warmup_ns; /* traffic before measurement starts; not counted */
+
+    struct sb_msg_spec message;
+    double rate;             /* messages per second; 0 = as fast as possible */
+    uint32_t burst_count;    /* burst: this many messages back to back ... */
+    uint64_t burst_period_ns;/* ... every period (0 = no bursts) */
+    uint64_t stall_ns;       /* the consumer pauses this long ... */
+    uint64_t stall_period_ns;/* ... every period (0 = no stalls) */
+
+    size_t buffer;           /* strategy capacity */
+    size_t max_buffer;       /* adaptive: max_capacity */
+    enum sb_overflow overflow;
+};
+
+enum sb_status {
+    SB_STATUS_OK,
+    SB_STATUS_FAILED,  /* integrity or reconciliation failed, or the child crashed */
+    SB_STATUS_ABORTED, /* interrupted, or the transport went away */
+};
+
+struct sb_latency {
+    uint64_t count;
+    double mean_ns;
+    uint64_t p50_ns, p90_ns, p99_ns, p999_ns, max_ns;
+};
+
+struct sb_run_result {
+    enum sb_status status;
+    char reason[SB_REASON_MAX]; /* empty when ok */
+
+    double wall_s;        /* measured phase only */
+    double cpu_user_s, cpu_sys_s;
+    long peak_rss_kb;
+    char allocator_seen[SB_NAME_MAX]; /* what the child verified is serving malloc */
+
+    uint64_t msgs_sent, bytes_sent;       /* offered by the producer (measured phase) */
+    uint64_t msgs_recv, bytes_recv;       /* verified good by the consumer */
+    uint64_t msgs_dropped, bytes_dropped; /* refused by policy (overflow = drop) */
+    uint64_t crc_errors, seq_gaps, duplicates, reordered, resyncs, garbage_bytes;
+    double bytes_per_s, msgs_per_s;
+    struct sb_latency latency;            /* enqueue -> dequeue on mem */
+    struct sbuf_stats buf;
+};
+
+/* Progress during a run: called from the run's thread at most ~10 times a second. */
+typedef void (*sb_progress_fn)(void *ctx, uint64_t bytes_so_far, double elapsed_s);
+
+/*
+ * Runs one cell in this process, with whatever allocator this process has.
+ * Returns 0 when the run happened (its status says ok/failed/aborted), or a
+ * negative SBUF_E* code if it could not start (unknown strategy, bad
+ * params).  *stop set non-zero (by a signal handler) aborts the run promptly.
+ */
+int sb_workload_run(const struct sb_run_params *p, struct sb_run_result *r,
+                    volatile sig_atomic_t *stop, sb_progress_fn progress, void *ctx);
+
+#endif
