@@ -1,0 +1,11 @@
+/* pool_malloc.c - placeholder until the pool lands: every create fails. */
+#include "sbuf_internal.h"
+
+static int stub_create(const struct sbuf_pool_config *cfg, struct sbuf_pool **out)
+{
+    (void)cfg;
+    (void)out;
+    return SBUF_ENOTSUP;
+}
+
+const struct sbuf_pool_ops sbuf_pool_malloc_ops = {.name = "pool_malloc", .summary = "not yet implemented", .create = stub_create};
