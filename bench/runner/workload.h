@@ -38,6 +38,25 @@ enum sb_overflow {
     SB_OVERFLOW_DROP,  /* a message that does not fit is refused and counted */
 };
 
+/*
+ * The serial path (transport = pty | serial): scenario keys of the serial
+ * transports issue.  Ignored by transport = mem.
+ */
+struct sb_link_params {
+    char peer[SB_NAME_MAX];   /* echo | nrf52840-sim (pty); the board (serial) */
+    char port[256];           /* serial: a device path, "auto", or "VID:PID" */
+    uint32_t baud;            /* serial: port baud; never 1200 (bootloader reset) */
+    int flow_rtscts;          /* flow = rtscts */
+    char link[SB_NAME_MAX];   /* nrf52840-sim: "uart:BAUD" or "cdc" */
+    size_t device_rx_buffer;  /* nrf52840-sim: DMA ring bytes */
+    size_t device_ram;        /* nrf52840-sim: RAM budget bytes */
+    char faults[256];         /* nrf52840-sim: "drop:P corrupt:P delay:MS@P stall:MS@PERIOD disconnect:at=T" */
+    size_t write_size;        /* bytes per write(2) on the TX side (0 = whatever is readable) */
+    int on_disconnect_stop;   /* on_disconnect = stop (default next) */
+    uint64_t reconnect_ns;    /* serial: retry opening for this long */
+    int hardware_optional;    /* hardware = optional: absent port = skipped, not failed */
+};
+
 struct sb_run_params {
     char job[SB_NAME_MAX];
     char strategy[SB_NAME_MAX];
@@ -62,12 +81,15 @@ struct sb_run_params {
     size_t buffer;           /* strategy capacity */
     size_t max_buffer;       /* adaptive: max_capacity */
     enum sb_overflow overflow;
+
+    struct sb_link_params link;
 };
 
 enum sb_status {
     SB_STATUS_OK,
     SB_STATUS_FAILED,  /* integrity or reconciliation failed, or the child crashed */
     SB_STATUS_ABORTED, /* interrupted, or the transport went away */
+    SB_STATUS_SKIPPED, /* hardware = optional and the port is absent */
 };
 
 struct sb_latency {
