@@ -169,6 +169,26 @@ static size_t spsc_read_view(struct sbuf *b, struct sbuf_span v[2])
     return view_at_least(RING(b), 1, v);
 }
 
+/*
+ * peek, find and readline walk the data from an offset.  Reload the
+ * producer's index when the cached copy shows nothing past offset: a plain
+ * read_view keeps showing the stale cached bytes, so a line completed after
+ * the last reload would never be found and a reader polling readline would
+ * spin forever.
+ */
+static size_t spsc_view_at(struct sbuf *b, size_t offset, struct sbuf_span v[2])
+{
+    struct ring_spsc *r = RING(b);
+    size_t avail = view_at_least(r, offset + 1, v);
+    if (avail <= offset) {
+        v[0].n = v[1].n = 0;
+        return 0;
+    }
+    /* Own index: only this thread writes it, relaxed is enough. */
+    size_t tail = atomic_load_explicit(&r->c.tail, memory_order_relaxed);
+    return ring_spans(r, tail + offset, avail - offset, v);
+}
+
 static void spsc_read_release(struct sbuf *b, size_t n)
 {
     struct ring_spsc *r = RING(b);
@@ -226,6 +246,7 @@ const struct sbuf_ops sbuf_ring_spsc_ops = {
     .read_release = spsc_read_release,
     .used = spsc_used,
     .capacity = spsc_capacity,
+    .view_at = spsc_view_at,
     .write = spsc_write,
     .read = spsc_read,
 };

@@ -167,6 +167,8 @@ static size_t write_core(struct sbuf *b, const uint8_t *src, size_t n)
 
 static size_t space_locked(struct sbuf *b)
 {
+    if (b->ops->space)
+        return b->ops->space(b);
     size_t cap = b->ops->capacity(b), used = b->ops->used(b);
     return used < cap ? cap - used : 0;
 }

@@ -86,6 +86,24 @@ static inline void sbuf__copy_to_spans(const struct sbuf_span v[2], const uint8_
         memcpy(v[1].p, src + a, n - a);
 }
 
+/*
+ * Splits n bytes starting at offset off (< size) of a circular array of size
+ * bytes into at most two spans: up to the end of the array, then from its
+ * start.  n <= size.  Returns n.
+ */
+static inline size_t sbuf__ring_spans(uint8_t *data, size_t size, size_t off, size_t n,
+                                      struct sbuf_span v[2])
+{
+    size_t first = size - off;
+    if (first > n)
+        first = n;
+    v[0].p = data + off;
+    v[0].n = first;
+    v[1].p = data;
+    v[1].n = n - first;
+    return n;
+}
+
 /* Copies n bytes out of the spans, in order.  n <= their total. */
 static inline void sbuf__copy_from_spans(const struct sbuf_span v[2], uint8_t *dst,
                                          size_t n)

@@ -128,6 +128,12 @@ struct sbuf_ops {
     void (*read_release)(struct sbuf *b, size_t n);
     size_t (*used)(struct sbuf *b);
     size_t (*capacity)(struct sbuf *b);
+    /*
+     * Optional: bytes a write could take now, for strategies where that is
+     * less than capacity - used (bip: the tail it skips, one byte kept free).
+     * sbuf_space, sbuf_full and write_all use it; NULL means capacity - used.
+     */
+    size_t (*space)(struct sbuf *b);
 
     /* Multi-producer strategies: taken around reserve..commit and write. */
     void (*producer_lock)(struct sbuf *b);
