@@ -101,15 +101,7 @@ static void spsc_destroy(struct sbuf *b)
 static inline size_t ring_spans(struct ring_spsc *r, size_t pos, size_t n,
                                 struct sbuf_span v[2])
 {
-    size_t off = pos & r->mask;
-    size_t first = r->size - off;
-    if (first > n)
-        first = n;
-    v[0].p = r->data + off;
-    v[0].n = first;
-    v[1].p = r->data;
-    v[1].n = n - first;
-    return n;
+    return sbuf__ring_spans(r->data, r->size, pos & r->mask, n, v);
 }
 
 /* Reserves free space, reloading the consumer's index only if the cached
