@@ -103,7 +103,8 @@ struct sbuf_stats {
     uint64_t underruns;     /* reads and views that found the buffer empty */
     uint64_t resizes;       /* capacity changes (adaptive) */
     uint64_t bytes_copied;  /* bytes moved inside the buffer (resizes, linearising) */
-    uint64_t allocations;   /* calls this buffer made to the allocation hook */
+    uint64_t allocations;   /* allocations made for this buffer: hook calls, plus a
+                               packaged peer's own mallocs, which it counts itself */
 };
 
 struct sbuf;
