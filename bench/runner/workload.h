@@ -51,10 +51,17 @@ struct sb_link_params {
     size_t device_rx_buffer;  /* nrf52840-sim: DMA ring bytes */
     size_t device_ram;        /* nrf52840-sim: RAM budget bytes */
     char faults[256];         /* nrf52840-sim: "drop:P corrupt:P delay:MS@P stall:MS@PERIOD disconnect:at=T" */
+    uint64_t device_byte_ns;  /* nrf52840-sim: device_byte_cost, application time per byte */
+    uint64_t device_packet_ns;/* nrf52840-sim: device_packet_cost, per read (UART chunk, USB packet) */
     size_t write_size;        /* bytes per write(2) on the TX side (0 = whatever is readable) */
     int on_disconnect_stop;   /* on_disconnect = stop (default next) */
     uint64_t reconnect_ns;    /* serial: retry opening for this long */
     int hardware_optional;    /* hardware = optional: absent port = skipped, not failed */
+    /* Not scenario keys: the suite measures the pty ceilings once
+     * (calibrate.h) and hands them to every pty run; 0 = not measured. */
+    double ceiling_bytes_per_s;
+    double ceiling_echo_bytes_per_s;
+    uint64_t ceiling_rtt_p50_ns;
 };
 
 struct sb_run_params {
@@ -83,6 +90,13 @@ struct sb_run_params {
     enum sb_overflow overflow;
 
     struct sb_link_params link;
+
+    /*
+     * Optional (NULL = by name): create the buffer from this ops table
+     * instead of looking strategy up in the registry; strategy is then only
+     * a label.  Tests use it to run a sabotaged or view-limited wrapper.
+     */
+    const struct sbuf_ops *ops;
 };
 
 enum sb_status {
@@ -111,12 +125,30 @@ struct sb_run_result {
     uint64_t msgs_recv, bytes_recv;       /* verified good by the consumer */
     uint64_t msgs_dropped, bytes_dropped; /* refused by policy (overflow = drop) */
     uint64_t crc_errors, seq_gaps, duplicates, reordered, resyncs, garbage_bytes;
+    uint64_t bad_frames; /* CRCs good, content wrong: a header field out of bounds,
+                            or a payload that is not its sequence number's */
     double bytes_per_s, msgs_per_s;
-    struct sb_latency latency;            /* enqueue -> dequeue on mem */
-    struct sbuf_stats buf;
+    struct sb_latency latency;            /* enqueue -> dequeue on mem; round trip on pty, serial */
+    struct sbuf_stats buf;                /* pty, serial: the tx and rx buffers summed (capacity
+                                             is one buffer's, peak_used the larger peak) */
+
+    /* pty: the ceilings of the same path with no strategy (calibrate.h), 0 if not measured. */
+    double ceiling_bytes_per_s;      /* raw fd-to-fd throughput at write_size */
+    double ceiling_echo_bytes_per_s; /* raw echo loop throughput at write_size */
+    uint64_t ceiling_rtt_p50_ns;     /* raw echo round trip of one frame, p50 */
+    /* pty, serial: what the peer reported (nrf52840-sim; 0 from a plain echo). */
+    uint64_t dev_overrun_bytes;      /* bytes lost in the device's UART (no flow control) */
+    uint64_t dev_drop_frames;        /* fault drop */
+    uint64_t dev_corrupt_frames;     /* fault corrupt */
+    uint64_t dev_delay_faults;       /* fault delay */
+    uint64_t dev_stall_faults;       /* fault stall */
 };
 
-/* Progress during a run: called from the run's thread at most ~10 times a second. */
+/*
+ * Progress during a run: called from the run's thread at most ~10 times a
+ * second.  bytes_so_far: bytes verified in the measured phase; elapsed_s:
+ * seconds since the measured phase began (both 0 during the warmup).
+ */
 typedef void (*sb_progress_fn)(void *ctx, uint64_t bytes_so_far, double elapsed_s);
 
 /*

@@ -1,0 +1,202 @@
+/*
+ * device.c - the emulator's I/O loop: moves bytes between a port and the
+ * model (device_model.h) and wakes on a 1 ms grid of absolute deadlines
+ * while anything is in flight; idle, it blocks until the host sends.
+ *
+ * Why a 1 ms grid: it is the USB frame, and what a host sees of a real
+ * nRF52840 behind USB (CDC, or the DK's J-Link virtual COM port) anyway.
+ * The model itself works in byte slots or frames; the grid only decides
+ * how often the port is read and written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "device.h"
+#include "device_model.h"
+#include "pace.h"
+#include "transport.h"
+
+#define DEV_TICK_NS 1000000u
+
+struct dev_port {
+    int fd;
+    int gone;          /* the host end hung up */
+    const char *why;
+};
+
+static size_t port_read(void *ctx, uint8_t *dst, size_t room)
+{
+    struct dev_port *p = ctx;
+    size_t got = 0;
+    while (got < room && !p->gone) {
+        ssize_t r = read(p->fd, dst + got, room - got);
+        if (r > 0) {
+            got += (size_t)r;
+        } else if (r == 0) {
+            p->gone = 1;
+            p->why = "the host closed the port";
+        } else if (errno == EINTR) {
+            continue;
+        } else {
+            if (errno != EAGAIN) {
+                p->gone = 1;
+                p->why = errno == EIO ? "the host went away (EIO)" : strerror(errno);
+            }
+            break;
+        }
+    }
+    return got;
+}
+
+static size_t port_write(void *ctx, const uint8_t *src, size_t n)
+{
+    struct dev_port *p = ctx;
+    size_t done = 0;
+    while (done < n && !p->gone) {
+        ssize_t w = write(p->fd, src + done, n - done);
+        if (w > 0) {
+            done += (size_t)w;
+        } else if (w < 0 && errno == EINTR) {
+            continue;
+        } else {
+            if (w < 0 && errno != EAGAIN) {
+                p->gone = 1;
+                p->why = errno == EIO ? "the host went away (EIO)" : strerror(errno);
+            }
+            break;
+        }
+    }
+    return done;
+}
+
+/* Writes what the model has sent; 1 if some is left (the host is not reading). */
+static int flush_out(struct sb_dev_model *m, struct dev_port *p)
+{
+    const uint8_t *buf;
+    size_t n;
+    while ((n = sb_dev_model_out_view(m, &buf)) > 0) {
+        size_t w = port_write(p, buf, n);
+        sb_dev_model_out_consume(m, w);
+        if (w < n)
+            return 1;
+    }
+    return 0;
+}
+
+static int open_port(const char *path)
+{
+    int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    /* A tty is put in raw mode; anything else (a FIFO in a test) is used as is. */
+    if (isatty(fd) && sb_tty_make_raw(fd, 0) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int sb_device_run(const struct sb_dev_config *c, volatile sig_atomic_t *stop,
+                  struct sb_dev_counters *final, _Atomic uint64_t *lost)
+{
+    struct dev_port port = {.fd = open_port(c->port)};
+    if (port.fd < 0) {
+        fprintf(stderr, "serbench device: opening %s: %s\n", c->port, strerror(errno));
+        return -1;
+    }
+    struct sb_dev_model m;
+    uint64_t t0 = sb_now_ns();
+    if (sb_dev_model_init(&m, c, t0) < 0) {
+        fprintf(stderr, "serbench device: out of memory\n");
+        close(port.fd);
+        return -1;
+    }
+    const struct sb_dev_io io = {port_read, port_write, &port};
+    uint64_t disconnect_at = c->faults.disconnect ? t0 + c->faults.disconnect_at_ns : UINT64_MAX;
+    const char *why = NULL;
+    int disconnected = 0;
+    while (!(stop && *stop)) {
+        uint64_t now = sb_now_ns();
+        if (now >= disconnect_at) {
+            why = "disconnect fault";
+            disconnected = 1;
+            break;
+        }
+        sb_dev_model_advance(&m, now, &io);
+        /* Read all the host has sent, as far as there is room: the far end
+         * must keep reading for socat to keep carrying the way back. */
+        for (int i = 0; i < 2; i++) {
+            uint8_t *p;
+            size_t room = sb_dev_model_in_span(&m, &p);
+            size_t got = room ? port_read(&port, p, room) : 0;
+            sb_dev_model_in_commit(&m, got);
+            if (got < room)
+                break;
+        }
+        if (lost)
+            atomic_store_explicit(lost, m.st.overrun_bytes + m.st.drop_bytes,
+                                  memory_order_relaxed); /* a hint for flow control, no data */
+        int pending = flush_out(&m, &port);
+        if (port.gone) {
+            why = port.why;
+            break;
+        }
+
+        if (sb_dev_model_busy(&m)) {
+            /* The next point of the 1 ms grid, counted from t0: absolute, so
+             * a late wake-up shortens the next sleep instead of adding up. */
+            uint64_t next = t0 + ((now - t0) / DEV_TICK_NS + 1) * DEV_TICK_NS;
+            if (next > disconnect_at)
+                next = disconnect_at;
+            if (pending) {
+                /* The host is not reading: wake when it does, or at the tick. */
+                uint64_t left = next > now ? next - now : 0;
+                struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
+                struct pollfd pfd = {.fd = port.fd, .events = POLLOUT};
+                ppoll(&pfd, 1, &ts, NULL);
+            } else {
+                struct timespec ts = {(time_t)(next / 1000000000u), (long)(next % 1000000000u)};
+                clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+            }
+        } else {
+            /* Idle: block until the host sends (or hangs up, or it is time
+             * for the disconnect fault). */
+            struct pollfd pfd = {.fd = port.fd, .events = POLLIN};
+            int timeout = -1;
+            if (disconnect_at != UINT64_MAX) {
+                uint64_t left = disconnect_at > now ? disconnect_at - now : 0;
+                timeout = (int)(left / 1000000u) + 1;
+            }
+            if (poll(&pfd, 1, timeout) > 0 && (pfd.revents & (POLLHUP | POLLERR)) &&
+                !(pfd.revents & POLLIN)) {
+                why = "the host hung up";
+                break;
+            }
+        }
+    }
+    if (final)
+        *final = m.st;
+    if (c->verbose) {
+        const struct sb_dev_counters *s = &m.st;
+        fprintf(stderr,
+                "serbench device: %s; in %llu B / %llu frames, out %llu B / %llu frames, "
+                "overruns %llu B (%llu events, %llu frames), dropped %llu frames (%llu B), "
+                "corrupted %llu, delayed %llu, stalls %llu, free RAM %llu B\n",
+                why ? why : "stopped", (unsigned long long)s->bytes_in,
+                (unsigned long long)s->frames_in, (unsigned long long)s->bytes_out,
+                (unsigned long long)s->frames_out, (unsigned long long)s->overrun_bytes,
+                (unsigned long long)s->overrun_events, (unsigned long long)s->overrun_frames,
+                (unsigned long long)s->drop_frames, (unsigned long long)s->drop_bytes,
+                (unsigned long long)s->corrupt_frames, (unsigned long long)s->delay_faults,
+                (unsigned long long)s->stall_faults, (unsigned long long)s->ram_free);
+    }
+    sb_dev_model_free(&m);
+    close(port.fd);
+    return disconnected;
+}

@@ -1,0 +1,85 @@
+/*
+ * cmd_help.c - `serbench help [TOPIC]`: a command's usage, or the generated
+ * references: the scenario keys (from the key table) and the runs.csv
+ * columns (from the column table).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "csv.h"
+#include "scenario.h"
+#include "suggest.h"
+
+static void help_scenario(void)
+{
+    printf("| key | accepted values | default | meaning |\n| --- | --- | --- | --- |\n");
+    const char *group = "";
+    for (size_t i = 0; i < sb_scenario_key_count(); i++) {
+        const struct sb_key *k = sb_scenario_key_at(i);
+        if (strcmp(group, k->group) != 0) {
+            group = k->group;
+            printf("| **%s** | | | |\n", group);
+        }
+        printf("| `%s` | %s | `%s` | %s |\n", k->name, k->accepts, k->dflt, k->doc);
+    }
+}
+
+static void help_csv(void)
+{
+    sb_csv_schema_markdown(stdout);
+}
+
+static const struct {
+    const char *name;
+    const char *summary;
+    void (*fn)(void);
+} topics[] = {
+    {"scenario", "every scenario key (Markdown table)", help_scenario},
+    {"csv", "every runs.csv column (Markdown table)", help_csv},
+};
+
+#define NTOPICS (sizeof(topics) / sizeof(topics[0]))
+
+static int help_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        sb_usage(stdout);
+        return SB_EXIT_OK;
+    }
+    if (argc > 2) {
+        fprintf(stderr, "serbench help: one topic at a time (serbench help)\n");
+        return SB_EXIT_USAGE;
+    }
+    const struct sb_command *c = sb_command_find(argv[1]);
+    if (c) {
+        printf("usage: %s\n\n%s", c->usage, c->help);
+        return SB_EXIT_OK;
+    }
+    for (size_t i = 0; i < NTOPICS; i++)
+        if (strcmp(argv[1], topics[i].name) == 0) {
+            topics[i].fn();
+            return SB_EXIT_OK;
+        }
+    const char *names[64];
+    size_t n = 0;
+    for (size_t i = 0; i < sb_command_count() && n < 60; i++)
+        if (!sb_command_at(i)->hidden)
+            names[n++] = sb_command_at(i)->name;
+    for (size_t i = 0; i < NTOPICS; i++)
+        names[n++] = topics[i].name;
+    char all[256];
+    fprintf(stderr, "serbench help: no topic '%s' (did you mean '%s'? topics: %s)\n", argv[1],
+            sb_nearest(argv[1], names, n), sb_join(names, n, ", ", all, sizeof(all)));
+    return SB_EXIT_USAGE;
+}
+
+const struct sb_command sb_cmd_help = {
+    .name = "help",
+    .usage = "serbench help [COMMAND | scenario | csv]",
+    .summary = "a command's options; `help scenario` and `help csv` print the references",
+    .help = "serbench help COMMAND   that command's usage and options\n"
+            "serbench help scenario  every scenario key: accepted values, default, meaning\n"
+            "serbench help csv       every runs.csv column: unit and meaning\n",
+    .main = help_main,
+};

@@ -1,0 +1,177 @@
+/* cmd_run.c - `serbench run`: scenario files -> matrix -> runs -> results. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "matrix.h"
+#include "progress.h"
+#include "scenario.h"
+#include "suite.h"
+#include "units.h"
+
+#define MAX_SCENARIOS 32
+
+static void print_matrix(const struct sb_matrix *m)
+{
+    struct sb_progress pr;
+    sb_progress_init(&pr, m, stdout, 1);
+    printf("%-5s %-14s %-18s %-14s %-10s %-6s %-9s %-18s %s\n", "#", "scenario", "job",
+           "strategy", "allocator", "repeat", "transport", "seed", "length");
+    for (size_t i = 0; i < m->n; i++) {
+        const struct sb_cell *c = &m->cells[i];
+        char len[48], v[32];
+        if (c->p.duration_ns) {
+            sb_format_duration(c->p.duration_ns, v, sizeof(v));
+            snprintf(len, sizeof(len), "duration %s", v);
+        } else if (c->p.bytes) {
+            sb_format_size(c->p.bytes, v, sizeof(v));
+            snprintf(len, sizeof(len), "bytes %s", v);
+        } else {
+            snprintf(len, sizeof(len), "messages %llu", (unsigned long long)c->p.messages);
+        }
+        printf("%-5zu %-14s %-18s %-14s %-10s %-6u %-9s 0x%016llx %s\n", i + 1, c->scenario->name,
+               c->p.job, c->p.strategy, c->p.allocator, c->p.repeat, c->p.transport,
+               (unsigned long long)c->p.seed, len);
+    }
+    char eta[32];
+    sb_format_hms(sb_progress_eta(&pr, 0), eta, sizeof(eta));
+    printf("%zu runs, about %s\n", m->n, eta);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fputs("serbench run: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs(" (serbench help run)\n", stderr);
+    return SB_EXIT_USAGE;
+}
+
+static int parse_and_run(int argc, char **argv, char **typed);
+
+static int run_main(int argc, char **argv)
+{
+    /* getopt reorders argv; env.json records the command as typed */
+    char **typed = calloc((size_t)argc + 1, sizeof(*typed));
+    if (!typed)
+        return SB_EXIT_FAILED;
+    memcpy(typed, argv, (size_t)argc * sizeof(*typed));
+    int code = parse_and_run(argc, argv, typed);
+    free(typed);
+    return code;
+}
+
+static int parse_and_run(int argc, char **argv, char **typed)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"filter", required_argument, NULL, 'f'},
+        {"repeat", required_argument, NULL, 'r'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct sb_matrix_opts mo = {0};
+    struct sb_suite_opts so = {0};
+    int dry = 0, ch;
+    struct sb_err err = {0};
+    optind = 1;
+    opterr = 0; /* our own one-line messages */
+    while ((ch = getopt_long(argc, argv, ":o:f:r:nqh", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'o': so.outdir = optarg; break;
+        case 'f':
+            if (mo.nfilters == SB_MAX_FILTERS)
+                return usage_error("more than %s --filter options", "16");
+            if (sb_filter_check(optarg, &err) < 0) {
+                fprintf(stderr, "serbench run: %s\n", err.msg);
+                return SB_EXIT_USAGE;
+            }
+            mo.filters[mo.nfilters++] = optarg;
+            break;
+        case 'r': {
+            uint64_t n;
+            if (sb_parse_count(optarg, &n) < 0 || n < 1 || n > 1000)
+                return usage_error("--repeat %s: expected a whole number from 1 to 1000", optarg);
+            mo.repeat = (unsigned)n;
+            break;
+        }
+        case 'n': dry = 1; break;
+        case 'q': so.quiet = 1; break;
+        case 'h':
+            printf("usage: %s\n\n%s", sb_cmd_run.usage, sb_cmd_run.help);
+            return SB_EXIT_OK;
+        case ':': return usage_error("%s needs a value", argv[optind - 1]);
+        default: return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    int nsc = argc - optind;
+    if (nsc <= 0)
+        return usage_error("no scenario file given%s", "");
+    if (nsc > MAX_SCENARIOS)
+        return usage_error("more than %s scenario files", "32");
+
+    struct sb_scenario *sc[MAX_SCENARIOS] = {0};
+    int code = SB_EXIT_OK;
+    for (int i = 0; i < nsc && code == SB_EXIT_OK; i++) {
+        if (sb_scenario_load(argv[optind + i], &sc[i], &err) < 0) {
+            fprintf(stderr, "serbench: %s\n", err.msg);
+            code = err.code;
+        }
+    }
+    for (int i = 0; i < nsc && code == SB_EXIT_OK; i++)
+        for (int j = 0; j < i; j++)
+            if (strcmp(sc[i]->name, sc[j]->name) == 0) {
+                fprintf(stderr, "serbench run: %s and %s have the same scenario name '%s'\n",
+                        sc[j]->path, sc[i]->path, sc[i]->name);
+                code = SB_EXIT_USAGE;
+            }
+    struct sb_matrix m = {0};
+    if (code == SB_EXIT_OK && sb_matrix_expand(sc, (size_t)nsc, &mo, &m, &err) < 0) {
+        fprintf(stderr, "serbench run: %s\n", err.msg);
+        code = err.code;
+    }
+    if (code == SB_EXIT_OK) {
+        if (dry) {
+            print_matrix(&m);
+        } else {
+            so.argc = argc;
+            so.argv = typed;
+            code = sb_suite_run(sc, (size_t)nsc, &m, &so);
+        }
+    }
+    sb_matrix_free(&m);
+    for (int i = 0; i < nsc; i++)
+        sb_scenario_free(sc[i]);
+    return code;
+}
+
+const struct sb_command sb_cmd_run = {
+    .name = "run",
+    .usage = "serbench run SCENARIO.ini... [-o DIR] [--filter KEY=GLOB]... [--repeat N] "
+             "[--dry-run] [--quiet]",
+    .summary = "run scenario files: every job x strategy x allocator x repeat",
+    .help =
+        "Runs every job of the scenario files once per strategy x allocator x repeat,\n"
+        "repeats interleaved (a b c a b c), each run in its own child process.  Writes\n"
+        "results/<UTC stamp>-<scenario>/ with runs.csv (one row a run, written as it\n"
+        "ends), env.json and summary.md, points results/latest at it, and prints the\n"
+        "summary.  Progress goes to stderr.\n"
+        "\n"
+        "  -o, --output DIR       write the files into DIR instead (must not hold a runs.csv)\n"
+        "  --filter KEY=GLOB      only runs whose KEY matches the shell glob; KEY is job,\n"
+        "                         strategy, allocator, transport or scenario.  Repeatable:\n"
+        "                         the same KEY twice is either, different KEYs are both\n"
+        "  --repeat N             run every job N times, whatever its repeat key says\n"
+        "  -n, --dry-run          print the expanded matrix and exit\n"
+        "  -q, --quiet            no progress; print only the summary\n"
+        "\n"
+        "Exit codes: 0 every run passed; 1 a run failed its integrity check, crashed or\n"
+        "timed out; 2 bad input; 3 something needed is missing (allocator library,\n"
+        "transport, tool, port); 130 interrupted (the current run is recorded as aborted).\n"
+        "\n"
+        "Example: serbench run scenarios/smoke.ini --filter strategy='ring_*' --repeat 3\n",
+    .main = run_main,
+};

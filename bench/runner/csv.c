@@ -1,0 +1,291 @@
+/*
+ * csv.c - the runs.csv column table and writer.
+ *
+ * A row is formatted completely in memory and written with one write(2),
+ * then fsync'ed: a run that ends (or a suite that is interrupted) never
+ * leaves half a line, and a finished row survives a crash of the machine.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "csv.h"
+
+enum col_type { T_STR, T_U64, T_F64, T_LONG, T_UINT, T_ULONG, T_FN };
+enum col_src { S_PARAMS, S_RESULT, S_ROW };
+
+/* The column's C type decides how it is printed; _Generic keeps the table
+ * from ever disagreeing with the structs. */
+#define TYPE_OF(x)                                                                     \
+    _Generic((x), char *: T_STR, const char *: T_STR, unsigned long long: T_U64,      \
+             unsigned long: T_ULONG, double: T_F64, long: T_LONG, unsigned: T_UINT)
+#define P(name, field, unit, doc) \
+    {name, unit, doc, TYPE_OF(((struct sb_run_params *)0)->field), S_PARAMS, \
+     offsetof(struct sb_run_params, field), NULL}
+#define R(name, field, unit, doc) \
+    {name, unit, doc, TYPE_OF(((struct sb_run_result *)0)->field), S_RESULT, \
+     offsetof(struct sb_run_result, field), NULL}
+#define F(name, fn, unit, doc) {name, unit, doc, T_FN, S_ROW, 0, fn}
+
+const char *sb_status_name(int status)
+{
+    switch (status) {
+    case SB_STATUS_OK: return "ok";
+    case SB_STATUS_FAILED: return "failed";
+    case SB_STATUS_ABORTED: return "aborted";
+    case SB_STATUS_SKIPPED: return "skipped";
+    default: return "unknown";
+    }
+}
+
+static void f_schema(const struct sb_row *row, char *b, size_t n)
+{
+    (void)row;
+    snprintf(b, n, "%d", SB_CSV_SCHEMA_VERSION);
+}
+static void f_status(const struct sb_row *row, char *b, size_t n)
+{
+    snprintf(b, n, "%s", sb_status_name(row->r->status));
+}
+static void f_started(const struct sb_row *row, char *b, size_t n)
+{
+    snprintf(b, n, "%s", row->started_utc);
+}
+static void f_scenario(const struct sb_row *row, char *b, size_t n)
+{
+    snprintf(b, n, "%s", row->cell->scenario ? row->cell->scenario->name : "");
+}
+static void f_message(const struct sb_row *row, char *b, size_t n)
+{
+    snprintf(b, n, "%s", row->cell->job ? row->cell->job->message_text : "");
+}
+static void f_overflow(const struct sb_row *row, char *b, size_t n)
+{
+    snprintf(b, n, "%s", row->cell->p.overflow == SB_OVERFLOW_DROP ? "drop" : "block");
+}
+static void f_cpu_pct(const struct sb_row *row, char *b, size_t n)
+{
+    const struct sb_run_result *r = row->r;
+    snprintf(b, n, "%.4g", r->wall_s > 0 ? 100.0 * (r->cpu_user_s + r->cpu_sys_s) / r->wall_s : 0.0);
+}
+static void f_mb_per_s(const struct sb_row *row, char *b, size_t n)
+{
+    snprintf(b, n, "%.6g", row->r->bytes_per_s / 1e6);
+}
+
+static const struct sb_column columns[] = {
+    F("schema_version", f_schema, "", "Version of this column layout; changes when a column changes meaning or goes away."),
+    F("status", f_status, "", "ok, failed (integrity, reconciliation, crash, timeout), aborted (interrupted, peer gone) or skipped (optional hardware absent)."),
+    R("reason", reason, "", "Why the run is not ok; empty when ok."),
+    F("started_utc", f_started, "ISO 8601", "When the run started."),
+    F("scenario", f_scenario, "", "Scenario file name without .ini."),
+    P("job", job, "", "Job (section) name."),
+    P("strategy", strategy, "", "Buffer strategy under test."),
+    P("allocator", allocator, "", "Allocator requested."),
+    R("allocator_seen", allocator_seen, "", "Allocator the run's process verified is serving malloc, with its version."),
+    P("transport", transport, "", "Data path: mem, pty or serial."),
+    P("repeat", repeat, "", "Repeat index, from 0."),
+    P("seed", seed, "", "The run's seed (derived from the job's seed, name and repeat)."),
+    F("cfg_message", f_message, "", "The message key as written."),
+    P("cfg_rate_per_s", rate, "messages/s", "Offered rate; 0 = as fast as possible."),
+    P("cfg_burst_count", burst_count, "messages", "Messages per burst; 0 = no bursts."),
+    P("cfg_burst_period_ns", burst_period_ns, "ns", "Time between bursts."),
+    P("cfg_stall_ns", stall_ns, "ns", "Consumer pause; 0 = none."),
+    P("cfg_stall_period_ns", stall_period_ns, "ns", "Time between consumer pauses."),
+    P("cfg_duration_ns", duration_ns, "ns", "Configured length by time (0 if by bytes or messages)."),
+    P("cfg_bytes", bytes, "bytes", "Configured length by bytes (0 if not)."),
+    P("cfg_messages", messages, "messages", "Configured length by messages (0 if not)."),
+    P("cfg_warmup_ns", warmup_ns, "ns", "Warm-up before measuring."),
+    P("cfg_buffer", buffer, "bytes", "Capacity asked for."),
+    P("cfg_max_buffer", max_buffer, "bytes", "Growth limit asked for; 0 = strategy default."),
+    F("cfg_overflow", f_overflow, "", "block or drop."),
+    R("wall_s", wall_s, "s", "Duration of the measured phase."),
+    R("msgs_sent", msgs_sent, "messages", "Messages offered by the producer in the measured phase."),
+    R("bytes_sent", bytes_sent, "bytes", "Bytes offered (frames, header included)."),
+    R("msgs_recv", msgs_recv, "messages", "Messages the consumer verified good."),
+    R("bytes_recv", bytes_recv, "bytes", "Bytes the consumer verified good."),
+    R("msgs_dropped", msgs_dropped, "messages", "Messages refused by overflow = drop."),
+    R("bytes_dropped", bytes_dropped, "bytes", "Bytes refused by overflow = drop.  bytes_sent = bytes_recv + bytes_dropped in every ok run."),
+    R("crc_errors", crc_errors, "frames", "Frames whose CRC32 did not match."),
+    R("bad_frames", bad_frames, "frames", "Frames with good CRCs but wrong content (a header field out of bounds, or a payload not its sequence number's)."),
+    R("seq_gaps", seq_gaps, "frames", "Sequence numbers skipped."),
+    R("duplicates", duplicates, "frames", "Sequence numbers seen twice."),
+    R("reordered", reordered, "frames", "Frames that arrived after a later one."),
+    R("resyncs", resyncs, "", "Times the decoder had to hunt for the next frame magic."),
+    R("garbage_bytes", garbage_bytes, "bytes", "Bytes skipped while resynchronising."),
+    R("bytes_per_s", bytes_per_s, "bytes/s", "Throughput: bytes_recv / wall_s."),
+    F("mb_per_s", f_mb_per_s, "MB/s", "bytes_per_s / 1e6, for reading."),
+    R("msgs_per_s", msgs_per_s, "messages/s", "msgs_recv / wall_s."),
+    R("lat_count", latency.count, "samples", "Latency samples (enqueue to dequeue on mem; round trip on serial)."),
+    R("lat_mean_ns", latency.mean_ns, "ns", "Mean latency."),
+    R("lat_p50_ns", latency.p50_ns, "ns", "Median latency (histogram, at most 1 % relative error)."),
+    R("lat_p90_ns", latency.p90_ns, "ns", "90th percentile latency."),
+    R("lat_p99_ns", latency.p99_ns, "ns", "99th percentile latency."),
+    R("lat_p999_ns", latency.p999_ns, "ns", "99.9th percentile latency."),
+    R("lat_max_ns", latency.max_ns, "ns", "Largest latency."),
+    R("buf_capacity", buf.capacity, "bytes", "Buffer capacity at the end (after rounding and resizes)."),
+    R("buf_peak_used", buf.peak_used, "bytes", "Most bytes ever held at once."),
+    R("buf_bytes_in", buf.bytes_in, "bytes", "Bytes committed into the buffer."),
+    R("buf_bytes_out", buf.bytes_out, "bytes", "Bytes released by the consumer."),
+    R("buf_bytes_discarded", buf.bytes_discarded, "bytes", "Bytes dropped by clear."),
+    R("buf_overflows", buf.overflows, "events", "Writes that did not fit."),
+    R("buf_underruns", buf.underruns, "events", "Reads that found the buffer empty."),
+    R("buf_resizes", buf.resizes, "events", "Capacity changes (adaptive)."),
+    R("buf_bytes_copied", buf.bytes_copied, "bytes", "Bytes moved inside the buffer (resizes, linearising)."),
+    R("buf_allocations", buf.allocations, "calls", "Allocations the buffer made."),
+    R("cpu_user_s", cpu_user_s, "s", "User CPU time of the run."),
+    R("cpu_sys_s", cpu_sys_s, "s", "System CPU time of the run."),
+    F("cpu_pct", f_cpu_pct, "% of one core", "(cpu_user_s + cpu_sys_s) / wall_s x 100."),
+    R("peak_rss_kb", peak_rss_kb, "KiB", "Peak resident set of the run's child process."),
+};
+
+#define NCOLS (sizeof(columns) / sizeof(columns[0]))
+
+size_t sb_csv_column_count(void)
+{
+    return NCOLS;
+}
+
+const struct sb_column *sb_csv_column_at(size_t i)
+{
+    return i < NCOLS ? &columns[i] : NULL;
+}
+
+int sb_csv_field(const char *s, char *out, size_t cap, size_t *at)
+{
+    size_t n = strlen(s);
+    int quote = strpbrk(s, ",\"\r\n") != NULL || (n && (s[0] == ' ' || s[n - 1] == ' '));
+    size_t o = *at;
+    if (quote) {
+        if (o + 1 >= cap)
+            return -1;
+        out[o++] = '"';
+    }
+    for (const char *p = s; *p; p++) {
+        size_t need = (quote && *p == '"') ? 2 : 1;
+        if (o + need >= cap)
+            return -1;
+        if (need == 2)
+            out[o++] = '"';
+        out[o++] = *p;
+    }
+    if (quote) {
+        if (o + 1 >= cap)
+            return -1;
+        out[o++] = '"';
+    }
+    out[o] = '\0';
+    *at = o;
+    return 0;
+}
+
+static void format_value(const struct sb_column *c, const struct sb_row *row, char *b, size_t n)
+{
+    const char *base = c->src == S_PARAMS ? (const char *)&row->cell->p
+                       : c->src == S_RESULT ? (const char *)row->r
+                                            : NULL;
+    const void *v = base ? base + c->off : NULL;
+    switch (c->type) {
+    case T_STR: snprintf(b, n, "%s", (const char *)v); break;
+    case T_U64: snprintf(b, n, "%llu", *(const unsigned long long *)v); break;
+    case T_ULONG: snprintf(b, n, "%lu", *(const unsigned long *)v); break;
+    case T_UINT: snprintf(b, n, "%u", *(const unsigned *)v); break;
+    case T_LONG: snprintf(b, n, "%ld", *(const long *)v); break;
+    case T_F64: snprintf(b, n, "%.9g", *(const double *)v); break;
+    default: c->fmt(row, b, n); break;
+    }
+}
+
+static int end_line(char *out, size_t cap, size_t at)
+{
+    if (at + 2 > cap)
+        return -1;
+    out[at++] = '\n';
+    out[at] = '\0';
+    return 0;
+}
+
+int sb_csv_header(char *out, size_t cap)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < NCOLS; i++) {
+        if (i && (at + 1 >= cap || (out[at++] = ',', 0)))
+            return -1;
+        if (sb_csv_field(columns[i].name, out, cap, &at) < 0)
+            return -1;
+    }
+    return end_line(out, cap, at);
+}
+
+int sb_csv_row(const struct sb_row *row, char *out, size_t cap)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < NCOLS; i++) {
+        char v[512];
+        format_value(&columns[i], row, v, sizeof(v));
+        if (i && (at + 1 >= cap || (out[at++] = ',', 0)))
+            return -1;
+        if (sb_csv_field(v, out, cap, &at) < 0)
+            return -1;
+    }
+    return end_line(out, cap, at);
+}
+
+void sb_csv_schema_markdown(FILE *out)
+{
+    fprintf(out, "| # | column | unit | meaning |\n| --- | --- | --- | --- |\n");
+    for (size_t i = 0; i < NCOLS; i++)
+        fprintf(out, "| %zu | `%s` | %s | %s |\n", i + 1, columns[i].name, columns[i].unit,
+                columns[i].doc);
+}
+
+static int write_all(int fd, const char *s, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        s += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int sb_csv_open(struct sb_csv *c, const char *path, struct sb_err *err)
+{
+    char line[8192];
+    snprintf(c->path, sizeof(c->path), "%s", path);
+    c->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (c->fd < 0)
+        return sb_errf(err, SB_EXIT_USAGE, "%s: %s", path, strerror(errno));
+    if (sb_csv_header(line, sizeof(line)) < 0 || write_all(c->fd, line, strlen(line)) < 0 ||
+        fsync(c->fd) < 0) {
+        sb_errf(err, SB_EXIT_FAILED, "%s: cannot write: %s", path, strerror(errno));
+        close(c->fd);
+        c->fd = -1;
+        return -1;
+    }
+    return 0;
+}
+
+int sb_csv_append(struct sb_csv *c, const struct sb_row *row, struct sb_err *err)
+{
+    char line[16384];
+    if (sb_csv_row(row, line, sizeof(line)) < 0)
+        return sb_errf(err, SB_EXIT_FAILED, "%s: row too long", c->path);
+    if (write_all(c->fd, line, strlen(line)) < 0 || fsync(c->fd) < 0)
+        return sb_errf(err, SB_EXIT_FAILED, "%s: cannot write: %s", c->path, strerror(errno));
+    return 0;
+}
+
+void sb_csv_close(struct sb_csv *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+}

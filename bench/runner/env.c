@@ -1,0 +1,219 @@
+/*
+ * env.c - env.json: where results came from.  Everything is best effort: a
+ * value that cannot be read is null, never a failed suite.
+ */
+#include <errno.h>
+#include <gnu/libc-version.h>
+#include <libserialport.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "allocator.h"
+#include "capture.h"
+#include "results.h"
+
+#ifndef SERBENCH_VERSION
+#define SERBENCH_VERSION "unknown"
+#endif
+#ifndef SERBENCH_SOURCE_DIR
+#define SERBENCH_SOURCE_DIR "."
+#endif
+
+void sb_json_string(FILE *out, const char *s)
+{
+    if (!s) {
+        fputs("null", out);
+        return;
+    }
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", out); break;
+        case '\\': fputs("\\\\", out); break;
+        case '\n': fputs("\\n", out); break;
+        case '\r': fputs("\\r", out); break;
+        case '\t': fputs("\\t", out); break;
+        case '\b': fputs("\\b", out); break;
+        case '\f': fputs("\\f", out); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                fprintf(out, "\\u%04x", *p);
+            else
+                fputc(*p, out);
+        }
+    }
+    fputc('"', out);
+}
+
+/* "key": raw JSON, with a comma before all but the first. */
+static void kv_raw(FILE *f, int *first, const char *key, const char *raw)
+{
+    fprintf(f, "%s\n  ", *first ? "" : ",");
+    *first = 0;
+    sb_json_string(f, key);
+    fprintf(f, ": %s", raw);
+}
+
+/* "key": "value", or null for a missing or empty value. */
+static void kv(FILE *f, int *first, const char *key, const char *val)
+{
+    kv_raw(f, first, key, "");
+    sb_json_string(f, val && *val ? val : NULL);
+}
+
+static void first_line_of(const char *path, const char *prefix, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof(line), f)) {
+        if (prefix && strncmp(line, prefix, strlen(prefix)) != 0)
+            continue;
+        char *v = prefix ? strchr(line, ':') : line;
+        if (!v)
+            continue;
+        v += prefix ? 1 : 0;
+        v += strspn(v, " \t");
+        v[strcspn(v, "\n")] = '\0';
+        snprintf(buf, len, "%s", v);
+        break;
+    }
+    fclose(f);
+}
+
+/* 'it''s' quoting for sh. */
+static void shell_quote(const char *s, char *out, size_t len)
+{
+    size_t o = 0;
+    if (len < 3) {
+        if (len)
+            out[0] = '\0';
+        return;
+    }
+    out[o++] = '\'';
+    for (; *s && o + 5 < len; s++) {
+        if (*s == '\'') {
+            memcpy(out + o, "'\\''", 4);
+            o += 4;
+        } else {
+            out[o++] = *s;
+        }
+    }
+    out[o++] = '\'';
+    out[o] = '\0';
+}
+
+static void source_dir(char *buf, size_t len)
+{
+    const char *d = getenv("SERBENCH_SOURCE_DIR");
+    snprintf(buf, len, "%s", d && *d ? d : SERBENCH_SOURCE_DIR);
+}
+
+static const char *sanitizer(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return "address";
+#elif defined(__SANITIZE_THREAD__)
+    return "thread";
+#else
+    return "none";
+#endif
+}
+
+int sb_env_write(const char *path, const struct sb_env_opts *o, struct sb_err *err)
+{
+    char tmp[PATH_MAX], buf[512], q[PATH_MAX + 16], cmd[PATH_MAX + 128];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return sb_errf(err, SB_EXIT_USAGE, "%s: %s", tmp, strerror(errno));
+    int first = 1;
+    fputs("{", f);
+    snprintf(buf, sizeof(buf), "%d", SB_CSV_SCHEMA_VERSION);
+    kv_raw(f, &first, "csv_schema_version", buf);
+    kv(f, &first, "serbench_version", SERBENCH_VERSION);
+
+    char src[PATH_MAX];
+    source_dir(src, sizeof(src));
+    shell_quote(src, q, sizeof(q));
+    snprintf(cmd, sizeof(cmd), "git -C %s rev-parse HEAD", q);
+    int in_git = sb_capture(cmd, buf, sizeof(buf)) == 0;
+    kv(f, &first, "git_commit", in_git ? buf : "unknown");
+    /* uncommitted changes to tracked files: the commit alone does not say
+     * what was built */
+    snprintf(cmd, sizeof(cmd), "git -C %s status --porcelain --untracked-files=no", q);
+    int dirty = in_git && sb_capture(cmd, buf, sizeof(buf)) == 0;
+    kv_raw(f, &first, "git_dirty", !in_git ? "null" : dirty ? "true" : "false");
+
+    sb_utc_stamp(buf, sizeof(buf), 1);
+    kv(f, &first, "created_utc", buf);
+
+    struct utsname u;
+    int have_u = uname(&u) == 0;
+    kv(f, &first, "host", have_u ? u.nodename : NULL);
+    if (have_u)
+        snprintf(buf, sizeof(buf), "%s %s %s", u.sysname, u.release, u.machine);
+    kv(f, &first, "kernel", have_u ? buf : NULL);
+    kv(f, &first, "kernel_version", have_u ? u.version : NULL);
+    first_line_of("/proc/cpuinfo", "model name", buf, sizeof(buf));
+    kv(f, &first, "cpu_model", buf);
+    snprintf(buf, sizeof(buf), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
+    kv_raw(f, &first, "cores_online", buf);
+    first_line_of("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", NULL, buf, sizeof(buf));
+    kv(f, &first, "governor", buf);
+#if defined(__clang__)
+    kv(f, &first, "compiler", __VERSION__);
+#elif defined(__GNUC__)
+    kv(f, &first, "compiler", "gcc " __VERSION__);
+#else
+    kv(f, &first, "compiler", "unknown");
+#endif
+    kv(f, &first, "sanitizer", sanitizer());
+    kv(f, &first, "glibc", gnu_get_libc_version());
+    kv(f, &first, "libserialport", sp_get_package_version_string());
+    kv(f, &first, "zlib", zlibVersion());
+    sb_capture("socat -V | grep -m1 'socat version'", buf, sizeof(buf));
+    kv(f, &first, "socat", buf);
+
+    fputs(",\n  \"allocators\": {", f);
+    for (size_t i = 0; i < sb_allocator_count(); i++) {
+        const struct sb_allocator *a = sb_allocator_at(i);
+        char lib[PATH_MAX], ver[128];
+        struct sb_err e = {0};
+        int installed = sb_allocator_library(a, lib, sizeof(lib), &e) == 0;
+        sb_allocator_package_version(a, ver, sizeof(ver));
+        fprintf(f, "%s\n    ", i ? "," : "");
+        sb_json_string(f, a->name);
+        fputs(": {\"package\": ", f);
+        sb_json_string(f, a->package);
+        fputs(", \"package_version\": ", f);
+        sb_json_string(f, ver[0] ? ver : NULL);
+        fputs(", \"library\": ", f);
+        sb_json_string(f, installed && lib[0] ? lib : NULL);
+        fprintf(f, ", \"installed\": %s}", installed ? "true" : "false");
+    }
+    fputs("\n  },\n  \"scenarios\": [", f);
+    for (size_t i = 0; i < o->nsc; i++) {
+        fputs(i ? ", " : "", f);
+        sb_json_string(f, o->sc[i]->path);
+    }
+    fputs("],\n  \"command\": [\"serbench\"", f);
+    for (int i = 0; i < o->argc; i++) {
+        fputs(", ", f);
+        sb_json_string(f, o->argv[i]);
+    }
+    fputs("]\n}\n", f);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad || rename(tmp, path) < 0) {
+        unlink(tmp);
+        return sb_errf(err, SB_EXIT_FAILED, "%s: cannot write: %s", path, strerror(errno));
+    }
+    return 0;
+}

@@ -1,0 +1,349 @@
+/*
+ * frame.c - encoder and streaming decoder of the wire frame (see frame.h).
+ *
+ * The decoder keeps no copy of the stream: it reads the caller's spans in
+ * place, runs the CRC across the two spans without joining them, and
+ * copies only a payload that straddles them (once per buffer wrap) into
+ * its scratch.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "frame.h"
+#include "rng.h"
+
+/* ---- little-endian fields, byte by byte (compilers fuse these) --------- */
+
+static inline void put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static inline void put_le64(uint8_t *p, uint64_t v)
+{
+    put_le32(p, (uint32_t)v);
+    put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+static inline uint32_t get_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t get_le64(const uint8_t *p)
+{
+    return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+enum {
+    OFF_MAGIC = 0,
+    OFF_VERSION = 2,
+    OFF_FLAGS = 3,
+    OFF_LEN = 4,
+    OFF_LCHECK = 8,
+    OFF_SEQ = 12,
+    OFF_TIME = 20,
+};
+
+static inline uint32_t crc_more(uint32_t crc, const uint8_t *p, size_t n)
+{
+    /* n <= a frame's size, far below zlib's uInt limit */
+    return (uint32_t)crc32(crc, p, (uInt)n);
+}
+
+static inline uint32_t crc_of(const uint8_t *p, size_t n)
+{
+    return crc_more(0, p, n);
+}
+
+/* ---- payload pattern ----------------------------------------------------- */
+
+/*
+ * Word i of the payload is base + i * STEP (a Weyl sequence), stored
+ * little-endian; base mixes all bits of the sequence number.  One add per
+ * eight bytes to make or check, every byte depends on the sequence number
+ * and its position, and neighbouring frames share no words.
+ */
+#define PATTERN_STEP 0x9e3779b97f4a7c15u
+
+static inline uint64_t pattern_base(uint64_t seq)
+{
+    return sb_mix64(seq ^ 0x5342465241u);
+}
+
+void sb_payload_fill(uint64_t seq, uint8_t *p, uint32_t len)
+{
+    uint64_t w = pattern_base(seq);
+    uint32_t i = 0;
+    for (; i + 8 <= len; i += 8, w += PATTERN_STEP)
+        put_le64(p + i, w);
+    for (unsigned k = 0; i < len; i++, k += 8)
+        p[i] = (uint8_t)(w >> k);
+}
+
+int sb_payload_check(uint64_t seq, const uint8_t *p, uint32_t len)
+{
+    if (!p && len)
+        return 0;
+    uint64_t w = pattern_base(seq);
+    uint32_t i = 0;
+    for (; i + 8 <= len; i += 8, w += PATTERN_STEP)
+        if (get_le64(p + i) != w)
+            return 0;
+    for (unsigned k = 0; i < len; i++, k += 8)
+        if (p[i] != (uint8_t)(w >> k))
+            return 0;
+    return 1;
+}
+
+/* ---- encoder ------------------------------------------------------------- */
+
+/* The frame CRC of a complete frame whose length field is set. */
+static void seal_crc(uint8_t *frame, uint32_t len)
+{
+    size_t body = SB_FRAME_HEADER + (size_t)len;
+    put_le32(frame + body, crc_of(frame, body));
+}
+
+size_t sb_frame_seal(uint8_t *buf, size_t cap, unsigned flags, uint64_t seq, uint32_t len,
+                     uint64_t send_ns)
+{
+    if (!buf || len > SB_FRAME_MAX_PAYLOAD || cap < sb_frame_size(len) || flags > 0xff)
+        return 0;
+    buf[OFF_MAGIC] = SB_FRAME_MAGIC0;
+    buf[OFF_MAGIC + 1] = SB_FRAME_MAGIC1;
+    buf[OFF_VERSION] = SB_FRAME_VERSION;
+    buf[OFF_FLAGS] = (uint8_t)flags;
+    put_le32(buf + OFF_LEN, len);
+    put_le32(buf + OFF_LCHECK, crc_of(buf, OFF_LCHECK));
+    put_le64(buf + OFF_SEQ, seq);
+    put_le64(buf + OFF_TIME, send_ns);
+    seal_crc(buf, len);
+    return sb_frame_size(len);
+}
+
+size_t sb_frame_encode(uint8_t *buf, size_t cap, uint64_t seq, uint32_t len,
+                       uint64_t send_ns)
+{
+    if (!buf || len > SB_FRAME_MAX_PAYLOAD || cap < sb_frame_size(len))
+        return 0;
+    sb_payload_fill(seq, buf + SB_FRAME_HEADER, len);
+    return sb_frame_seal(buf, cap, 0, seq, len, send_ns);
+}
+
+void sb_frame_restamp(uint8_t *frame, uint64_t send_ns)
+{
+    if (!frame)
+        return;
+    put_le64(frame + OFF_TIME, send_ns);
+    seal_crc(frame, get_le32(frame + OFF_LEN));
+}
+
+/* Magic, version and length check of h[0..SB_FRAME_LENGTH_END). */
+static inline int length_ok(const uint8_t *h)
+{
+    return h[OFF_MAGIC] == SB_FRAME_MAGIC0 && h[OFF_MAGIC + 1] == SB_FRAME_MAGIC1 &&
+           h[OFF_VERSION] == SB_FRAME_VERSION &&
+           crc_of(h, OFF_LCHECK) == get_le32(h + OFF_LCHECK);
+}
+
+int sb_frame_peek(const uint8_t *h, uint32_t *len, unsigned *flags)
+{
+    if (!h || !length_ok(h))
+        return 0;
+    if (len)
+        *len = get_le32(h + OFF_LEN);
+    if (flags)
+        *flags = h[OFF_FLAGS];
+    return 1;
+}
+
+int sb_frame_check(const uint8_t *frame, size_t n, uint64_t *seq, uint64_t *send_ns)
+{
+    uint32_t len;
+    if (!frame || n < SB_FRAME_OVERHEAD || !sb_frame_peek(frame, &len, NULL) ||
+        n != sb_frame_size(len))
+        return 0;
+    size_t body = n - SB_FRAME_TRAILER;
+    if (crc_of(frame, body) != get_le32(frame + body))
+        return 0;
+    if (seq)
+        *seq = get_le64(frame + OFF_SEQ);
+    if (send_ns)
+        *send_ns = get_le64(frame + OFF_TIME);
+    return 1;
+}
+
+/* ---- decoder ------------------------------------------------------------- */
+
+int sb_decoder_init(struct sb_decoder *d, uint32_t max_payload)
+{
+    if (!d)
+        return SBUF_EINVAL;
+    memset(d, 0, sizeof(*d));
+    if (max_payload > SB_FRAME_MAX_PAYLOAD)
+        return SBUF_ERANGE;
+    d->max_payload = max_payload;
+    d->scratch_size = sb_frame_size(max_payload);
+    d->scratch = malloc(d->scratch_size);
+    if (!d->scratch)
+        return SBUF_ENOMEM;
+    return SBUF_OK;
+}
+
+void sb_decoder_free(struct sb_decoder *d)
+{
+    if (!d)
+        return;
+    free(d->scratch);
+    d->scratch = NULL;
+    d->scratch_size = 0;
+}
+
+static inline uint8_t byte_at(const struct sbuf_span v[2], size_t off)
+{
+    return off < v[0].n ? v[0].p[off] : v[1].p[off - v[0].n];
+}
+
+/*
+ * Bytes [off, off + n) of the stream as one pointer: in place when they lie
+ * in one span, else copied into dst.  *copied says which.  off + n <= total.
+ */
+static const uint8_t *gather(const struct sbuf_span v[2], size_t off, size_t n, uint8_t *dst,
+                             int *copied)
+{
+    *copied = 0;
+    if (n == 0)
+        return dst; /* never form a pointer from an empty (possibly NULL) span */
+    if (off + n <= v[0].n)
+        return v[0].p + off;
+    if (off >= v[0].n)
+        return v[1].p + (off - v[0].n);
+    size_t a = v[0].n - off;
+    memcpy(dst, v[0].p + off, a);
+    memcpy(dst + a, v[1].p, n - a);
+    *copied = 1;
+    return dst;
+}
+
+/*
+ * Offset of the first frame start at or after off: the full magic, or its
+ * first byte as the very last byte of the stream (it may be completed by
+ * the next bytes).  total when there is none.
+ */
+static size_t find_magic(const struct sbuf_span v[2], size_t off, size_t total)
+{
+    size_t seg_start = 0;
+    for (int s = 0; s < 2; s++) {
+        size_t seg_end = seg_start + v[s].n;
+        while (off < seg_end) {
+            const uint8_t *base = v[s].p;
+            const uint8_t *hit = memchr(base + (off - seg_start), SB_FRAME_MAGIC0, seg_end - off);
+            if (!hit)
+                break;
+            size_t at = seg_start + (size_t)(hit - base);
+            if (at + 1 == total || byte_at(v, at + 1) == SB_FRAME_MAGIC1)
+                return at;
+            off = at + 1;
+        }
+        if (off < seg_end)
+            off = seg_end;
+        seg_start = seg_end;
+    }
+    return total;
+}
+
+static inline void lose_sync(struct sb_decoder *d)
+{
+    if (!d->hunting) {
+        d->hunting = 1;
+        d->st.resyncs++;
+    }
+}
+
+/* A frame start that turned out bad: count it, skip its first byte. */
+static enum sb_frame_event reject(struct sb_decoder *d, size_t *pos, size_t at,
+                                  enum sb_frame_event ev)
+{
+    if (ev == SB_FRAME_CRC_ERROR)
+        d->st.crc_errors++;
+    else
+        d->st.bad_headers++;
+    lose_sync(d);
+    d->st.garbage_bytes++;
+    *pos = at + 1;
+    return ev;
+}
+
+/* CRC of stream bytes [off, off + n), which may run across both spans. */
+static uint32_t crc_span(const struct sbuf_span v[2], size_t off, size_t n)
+{
+    if (off + n <= v[0].n)
+        return crc_of(v[0].p + off, n);
+    if (off >= v[0].n)
+        return crc_of(v[1].p + (off - v[0].n), n);
+    size_t a = v[0].n - off;
+    return crc_more(crc_of(v[0].p + off, a), v[1].p, n - a);
+}
+
+enum sb_frame_event sb_decoder_next(struct sb_decoder *d, const struct sbuf_span v[2],
+                                    size_t *pos, struct sb_frame *out)
+{
+    if (!d || !v || !pos || !out || !d->scratch)
+        return SB_FRAME_NEED_MORE;
+    size_t total = v[0].n + v[1].n;
+    size_t at = *pos < total ? *pos : total;
+
+    size_t start = find_magic(v, at, total);
+    if (start > at) {
+        lose_sync(d);
+        d->st.garbage_bytes += start - at;
+        at = start;
+    }
+    *pos = at;
+    if (total - at < SB_FRAME_LENGTH_END) {
+        d->need = SB_FRAME_LENGTH_END;
+        return SB_FRAME_NEED_MORE;
+    }
+
+    uint8_t hbuf[SB_FRAME_HEADER];
+    int copied;
+    const uint8_t *h = gather(v, at, SB_FRAME_LENGTH_END, hbuf, &copied);
+    /* Nothing is believed until a check has passed: the length check first.
+     * (The magic is already known good, and a wrong version is a bad frame
+     * whose check passed, not a damaged one.) */
+    if (crc_of(h, OFF_LCHECK) != get_le32(h + OFF_LCHECK))
+        return reject(d, pos, at, SB_FRAME_CRC_ERROR);
+    uint32_t len = get_le32(h + OFF_LEN);
+    if (h[OFF_VERSION] != SB_FRAME_VERSION || h[OFF_FLAGS] != 0 || len > d->max_payload)
+        return reject(d, pos, at, SB_FRAME_BAD);
+
+    size_t size = sb_frame_size(len);
+    if (total - at < size) {
+        d->need = size;
+        return SB_FRAME_NEED_MORE;
+    }
+    size_t body = size - SB_FRAME_TRAILER;
+    uint8_t tbuf[SB_FRAME_TRAILER];
+    const uint8_t *trailer = gather(v, at + body, SB_FRAME_TRAILER, tbuf, &copied);
+    if (crc_span(v, at, body) != get_le32(trailer))
+        return reject(d, pos, at, SB_FRAME_CRC_ERROR);
+
+    h = gather(v, at, SB_FRAME_HEADER, hbuf, &copied);
+    out->seq = get_le64(h + OFF_SEQ);
+    out->send_ns = get_le64(h + OFF_TIME);
+    out->len = len;
+    out->payload = gather(v, at + SB_FRAME_HEADER, len, d->scratch, &copied);
+    d->st.frames++;
+    d->st.frame_bytes += size;
+    d->st.straddled += (uint64_t)copied;
+    d->hunting = 0;
+    d->need = 0;
+    *pos = at + size;
+    return SB_FRAME_GOOD;
+}

@@ -1,0 +1,156 @@
+/* matrix.c - expanding jobs into runs, filtering them, and seeding each. */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "matrix.h"
+#include "suggest.h"
+
+const char *const sb_filter_keys[] = {"job", "strategy", "allocator", "transport", "scenario"};
+const size_t sb_filter_nkeys = sizeof(sb_filter_keys) / sizeof(sb_filter_keys[0]);
+
+/* splitmix64's finaliser: every input bit reaches every output bit. */
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return x;
+}
+
+/*
+ * Not the strategy or the allocator: every strategy in one repeat gets the
+ * same message sizes and timings, so their results differ by the buffer,
+ * not by the traffic.  Repeats differ, so a lucky seed does not decide.
+ */
+uint64_t sb_run_seed(uint64_t seed, const char *job, unsigned repeat)
+{
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a over the job name */
+    for (const unsigned char *p = (const unsigned char *)job; *p; p++)
+        h = (h ^ *p) * 0x100000001b3ull;
+    return mix64(mix64(seed ^ mix64(h)) + 0x9e3779b97f4a7c15ull * (repeat + 1ull));
+}
+
+static int filter_key(const char *f, size_t *idx)
+{
+    const char *eq = strchr(f, '=');
+    if (!eq)
+        return -1;
+    for (size_t i = 0; i < sb_filter_nkeys; i++)
+        if (strlen(sb_filter_keys[i]) == (size_t)(eq - f) &&
+            strncmp(f, sb_filter_keys[i], (size_t)(eq - f)) == 0) {
+            *idx = i;
+            return 0;
+        }
+    return -1;
+}
+
+int sb_filter_check(const char *filter, struct sb_err *err)
+{
+    size_t k;
+    char keys[128];
+    sb_join(sb_filter_keys, sb_filter_nkeys, ", ", keys, sizeof(keys));
+    if (!filter || !strchr(filter, '='))
+        return sb_errf(err, SB_EXIT_USAGE, "--filter %s: expected KEY=GLOB with KEY one of: %s",
+                       filter ? filter : "", keys);
+    if (filter_key(filter, &k) < 0) {
+        char key[64];
+        snprintf(key, sizeof(key), "%.*s", (int)(strchr(filter, '=') - filter), filter);
+        return sb_errf(err, SB_EXIT_USAGE,
+                       "--filter %s: unknown key '%s' (did you mean '%s'? valid: %s)", filter, key,
+                       sb_nearest(key, sb_filter_keys, sb_filter_nkeys), keys);
+    }
+    return 0;
+}
+
+static int passes(const struct sb_matrix_opts *o, const struct sb_cell *c)
+{
+    const char *val[] = {c->p.job, c->p.strategy, c->p.allocator, c->p.transport,
+                         c->scenario->name};
+    for (size_t k = 0; k < sb_filter_nkeys; k++) {
+        int any = 0, hit = 0;
+        for (size_t i = 0; i < o->nfilters; i++) {
+            size_t fk;
+            if (filter_key(o->filters[i], &fk) < 0 || fk != k)
+                continue;
+            any = 1;
+            hit |= fnmatch(strchr(o->filters[i], '=') + 1, val[k], 0) == 0;
+        }
+        if (any && !hit)
+            return 0;
+    }
+    return 1;
+}
+
+static int push(struct sb_matrix *m, size_t *cap, const struct sb_cell *c)
+{
+    if (m->n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 64;
+        struct sb_cell *nc = realloc(m->cells, ncap * sizeof(*nc));
+        if (!nc)
+            return -1;
+        m->cells = nc;
+        *cap = ncap;
+    }
+    m->cells[m->n++] = *c;
+    return 0;
+}
+
+int sb_matrix_expand(struct sb_scenario *const *sc, size_t nsc, const struct sb_matrix_opts *o,
+                     struct sb_matrix *m, struct sb_err *err)
+{
+    static const struct sb_matrix_opts none = {0};
+    if (!m || (!sc && nsc))
+        return sb_errf(err, SB_EXIT_USAGE, "matrix: invalid argument");
+    if (!o)
+        o = &none;
+    m->cells = NULL;
+    m->n = 0;
+    for (size_t i = 0; i < o->nfilters; i++)
+        if (sb_filter_check(o->filters[i], err) < 0)
+            return -1;
+    unsigned max_repeat = 0;
+    for (size_t s = 0; s < nsc; s++)
+        for (size_t j = 0; j < sc[s]->njobs; j++) {
+            unsigned r = o->repeat ? o->repeat : sc[s]->jobs[j].repeat;
+            max_repeat = r > max_repeat ? r : max_repeat;
+        }
+    size_t cap = 0;
+    for (unsigned r = 0; r < max_repeat; r++)
+        for (size_t s = 0; s < nsc; s++)
+            for (size_t j = 0; j < sc[s]->njobs; j++) {
+                const struct sb_job *job = &sc[s]->jobs[j];
+                if (r >= (o->repeat ? o->repeat : job->repeat))
+                    continue;
+                for (size_t st = 0; st < job->nstrategies; st++)
+                    for (size_t a = 0; a < job->nallocators; a++) {
+                        struct sb_cell c = {.p = job->base, .scenario = sc[s], .job = job,
+                                            .timeout_ns = job->timeout_ns};
+                        snprintf(c.p.strategy, sizeof(c.p.strategy), "%s", job->strategies[st]);
+                        snprintf(c.p.allocator, sizeof(c.p.allocator), "%s", job->allocators[a]);
+                        c.p.repeat = r;
+                        c.p.seed = sb_run_seed(job->seed, job->name, r);
+                        if (passes(o, &c) && push(m, &cap, &c) < 0) {
+                            sb_matrix_free(m);
+                            return sb_errf(err, SB_EXIT_USAGE, "matrix: out of memory");
+                        }
+                    }
+            }
+    if (m->n == 0)
+        return sb_errf(err, SB_EXIT_USAGE, "no run left to do%s",
+                       o->nfilters ? " after --filter (serbench run --dry-run shows the matrix)"
+                                   : "");
+    return 0;
+}
+
+void sb_matrix_free(struct sb_matrix *m)
+{
+    if (!m)
+        return;
+    free(m->cells);
+    m->cells = NULL;
+    m->n = 0;
+}

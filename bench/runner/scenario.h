@@ -1,0 +1,88 @@
+/*
+ * scenario.h - scenario files: INI job files in the spirit of fio's.
+ *
+ * A file holds a [global] section and job sections.  Every key set in
+ * [global] is inherited by the jobs that follow it; a job's own keys win.
+ * scenarios/README.md documents every key (generated from the key table in
+ * scenario_keys.c: `serbench help scenario`).
+ */
+#ifndef SB_SCENARIO_H
+#define SB_SCENARIO_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "workload.h"
+
+#define SB_MAX_LIST 32 /* strategies or allocators in one job */
+
+struct sb_job {
+    char name[SB_NAME_MAX];
+    char file[PATH_MAX]; /* where its [section] header is */
+    unsigned line;
+    char description[256];
+
+    /* Everything the run needs except the matrix coordinates (strategy,
+     * allocator, repeat, seed), which matrix.c fills per cell. */
+    struct sb_run_params base;
+    char message_text[128]; /* the `message` value as written, for reports */
+
+    char strategies[SB_MAX_LIST][SB_NAME_MAX];
+    size_t nstrategies;
+    char allocators[SB_MAX_LIST][SB_NAME_MAX];
+    size_t nallocators;
+    unsigned repeat;
+    uint64_t seed;
+    uint64_t timeout_ns; /* the runner kills a run that takes longer */
+};
+
+struct sb_scenario {
+    char name[SB_NAME_MAX]; /* file name without directory and .ini */
+    char path[PATH_MAX];
+    struct sb_job *jobs;
+    size_t njobs;
+    void **owned; /* replay size tables the jobs point into */
+    size_t nowned;
+};
+
+/* Loads and validates a scenario file.  -1 with err set (one line, file:line). */
+int sb_scenario_load(const char *path, struct sb_scenario **out, struct sb_err *err);
+void sb_scenario_free(struct sb_scenario *sc);
+
+/* --- the key table (scenario_keys.c) ------------------------------------ */
+
+/* What a key parser may need besides the value. */
+struct sb_keyctx {
+    const char *file;      /* the file the value is in (relative paths) */
+    struct sb_scenario *sc;/* owner of allocations (replay tables) */
+    char why[320];         /* a parser's reason for refusing, "" for none */
+};
+
+enum sb_key_flags {
+    SB_KEY_LENGTH = 1u << 0, /* one of duration, bytes, messages */
+};
+
+struct sb_key {
+    const char *name;
+    const char *group;   /* matrix, length, traffic, buffer, transport, serial, run */
+    const char *accepts; /* the accepted forms, shown in errors and docs */
+    const char *dflt;    /* the default, as a scenario would write it */
+    const char *doc;     /* what it does */
+    unsigned flags;
+    int (*parse)(struct sb_job *j, const char *value, struct sb_keyctx *k);
+};
+
+size_t sb_scenario_key_count(void);
+const struct sb_key *sb_scenario_key_at(size_t i);
+const struct sb_key *sb_scenario_key_find(const char *name);
+/* Fills a job with the defaults the key table documents. */
+void sb_job_defaults(struct sb_job *j);
+/*
+ * Checks a job's keys against each other (after its section ends) and fills
+ * derived values (the timeout).  -1 with why set.
+ */
+int sb_job_finish(struct sb_job *j, char *why, size_t len);
+
+#endif

@@ -1,0 +1,627 @@
+/*
+ * scenario_keys.c - every scenario key: its parser, its default and its
+ * documentation, in one table.  The parser (scenario.c), `serbench help
+ * scenario` and scenarios/README.md all come from this table.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "allocator.h"
+#include "frame.h"
+#include "msgsize.h"
+#include "msgspec.h"
+#include "scenario.h"
+#include "sbuf/registry.h"
+#include "suggest.h"
+#include "transport_hook.h"
+#include "units.h"
+
+#define WHY(k, ...) (snprintf((k)->why, sizeof((k)->why), __VA_ARGS__), -1)
+
+/* Copies s into a fixed char array, refusing what does not fit. */
+static int set_str(char *dst, size_t cap, const char *s, struct sb_keyctx *k)
+{
+    if (strlen(s) >= cap)
+        return WHY(k, "longer than %zu characters", cap - 1);
+    memcpy(dst, s, strlen(s) + 1);
+    return 0;
+}
+
+/* One of names[] (n of them) -> index in *idx. */
+static int choose(const char *v, const char *const *names, size_t n, size_t *idx,
+                  struct sb_keyctx *k)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v, names[i]) == 0) {
+            *idx = i;
+            return 0;
+        }
+    char all[256];
+    return WHY(k, "unknown '%s' (did you mean '%s'? valid: %s)", v, sb_nearest(v, names, n),
+               sb_join(names, n, ", ", all, sizeof(all)));
+}
+
+/*
+ * A list of names separated by commas and/or spaces, each one of valid[],
+ * or the single word `all` for all of them, into out (deduplicated).
+ */
+static int parse_names(const char *v, const char *what, const char *const *valid, size_t nvalid,
+                       char out[][SB_NAME_MAX], size_t *nout, struct sb_keyctx *k)
+{
+    char buf[1024];
+    size_t n = 0;
+    if (strlen(v) >= sizeof(buf))
+        return WHY(k, "list too long");
+    snprintf(buf, sizeof(buf), "%s", v);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+        if (strcmp(t, "all") == 0) {
+            if (n > 0 || strtok_r(NULL, ", \t", &save))
+                return WHY(k, "'all' stands alone");
+            for (size_t i = 0; i < nvalid && i < SB_MAX_LIST; i++)
+                snprintf(out[i], SB_NAME_MAX, "%s", valid[i]);
+            *nout = nvalid < SB_MAX_LIST ? nvalid : SB_MAX_LIST;
+            return 0;
+        }
+        size_t i;
+        for (i = 0; i < nvalid && strcmp(t, valid[i]) != 0; i++)
+            ;
+        if (i == nvalid) {
+            char all[512];
+            return WHY(k, "unknown %s '%s' (did you mean '%s'? valid: all, %s)", what, t,
+                       sb_nearest(t, valid, nvalid),
+                       sb_join(valid, nvalid, ", ", all, sizeof(all)));
+        }
+        size_t j;
+        for (j = 0; j < n && strcmp(out[j], t) != 0; j++)
+            ;
+        if (j < n)
+            continue;
+        if (n == SB_MAX_LIST)
+            return WHY(k, "more than %d names", SB_MAX_LIST);
+        snprintf(out[n++], SB_NAME_MAX, "%s", t);
+    }
+    if (n == 0)
+        return WHY(k, "empty list");
+    *nout = n;
+    return 0;
+}
+
+static int key_strategies(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    const char *names[SB_MAX_LIST];
+    size_t n = 0;
+    for (size_t i = 0; i < sbuf_registry_count() && n < SB_MAX_LIST; i++)
+        names[n++] = sbuf_registry_at(i)->name;
+    return parse_names(v, "strategy", names, n, j->strategies, &j->nstrategies, k);
+}
+
+static int key_allocators(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    const char *names[SB_MAX_LIST];
+    size_t n = 0;
+    for (size_t i = 0; i < sb_allocator_count() && n < SB_MAX_LIST; i++)
+        names[n++] = sb_allocator_at(i)->name;
+    return parse_names(v, "allocator", names, n, j->allocators, &j->nallocators, k);
+}
+
+static int key_repeat(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    uint64_t n;
+    (void)k;
+    if (sb_parse_count(v, &n) < 0 || n < 1 || n > 1000)
+        return -1;
+    j->repeat = (unsigned)n;
+    return 0;
+}
+
+static int key_seed(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    (void)k;
+    return sb_parse_u64(v, &j->seed);
+}
+
+/* The three length keys replace one another: a job inherits duration from
+ * [global] and says messages = 1000 instead. */
+static void clear_length(struct sb_job *j)
+{
+    j->base.duration_ns = j->base.bytes = j->base.messages = 0;
+}
+
+static int key_duration(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    uint64_t ns;
+    if (sb_parse_duration(v, &ns) < 0)
+        return -1;
+    if (ns == 0)
+        return WHY(k, "must be more than 0");
+    clear_length(j);
+    j->base.duration_ns = ns;
+    return 0;
+}
+
+static int key_bytes(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    uint64_t n;
+    if (sb_parse_size(v, &n) < 0)
+        return -1;
+    if (n == 0)
+        return WHY(k, "must be more than 0");
+    clear_length(j);
+    j->base.bytes = n;
+    return 0;
+}
+
+static int key_messages(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    uint64_t n;
+    if (sb_parse_count(v, &n) < 0)
+        return -1;
+    if (n == 0)
+        return WHY(k, "must be more than 0");
+    clear_length(j);
+    j->base.messages = n;
+    return 0;
+}
+
+static int key_warmup(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    (void)k;
+    return sb_parse_duration(v, &j->base.warmup_ns);
+}
+
+static int key_timeout(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    if (strcmp(v, "auto") == 0) {
+        j->timeout_ns = 0;
+        return 0;
+    }
+    if (sb_parse_duration(v, &j->timeout_ns) < 0)
+        return -1;
+    if (j->timeout_ns == 0)
+        return WHY(k, "must be more than 0");
+    return 0;
+}
+
+static int key_message(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    uint32_t *owned = NULL;
+    struct sb_msg_spec m;
+    if (sb_msgspec_parse(v, k->file, &m, &owned, k->why, sizeof(k->why)) < 0)
+        return -1;
+    if (owned) {
+        void **no = realloc(k->sc->owned, (k->sc->nowned + 1) * sizeof(*no));
+        if (!no) {
+            free(owned);
+            return WHY(k, "out of memory");
+        }
+        k->sc->owned = no;
+        no[k->sc->nowned++] = owned;
+    }
+    if (set_str(j->message_text, sizeof(j->message_text), v, k) < 0)
+        return -1;
+    j->base.message = m;
+    return 0;
+}
+
+static int key_rate(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    (void)k;
+    return sb_parse_rate(v, &j->base.rate);
+}
+
+/* "A@B" into its two halves. */
+static int split_at(const char *v, char *a, char *b, size_t cap)
+{
+    const char *at = strchr(v, '@');
+    if (!at || (size_t)(at - v) >= cap || strlen(at + 1) >= cap)
+        return -1;
+    snprintf(a, cap, "%.*s", (int)(at - v), v);
+    snprintf(b, cap, "%s", at + 1);
+    return 0;
+}
+
+static int key_burst(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    char a[64], b[64];
+    (void)k;
+    uint64_t n, period;
+    if (strcmp(v, "none") == 0) {
+        j->base.burst_count = 0;
+        j->base.burst_period_ns = 0;
+        return 0;
+    }
+    if (split_at(v, a, b, sizeof(a)) < 0 || sb_parse_count(a, &n) < 0 || n == 0 ||
+        n > UINT32_MAX || sb_parse_duration(b, &period) < 0 || period == 0)
+        return -1;
+    j->base.burst_count = (uint32_t)n;
+    j->base.burst_period_ns = period;
+    return 0;
+}
+
+static int key_stall(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    char a[64], b[64];
+    uint64_t len, period;
+    if (strcmp(v, "none") == 0) {
+        j->base.stall_ns = 0;
+        j->base.stall_period_ns = 0;
+        return 0;
+    }
+    if (split_at(v, a, b, sizeof(a)) < 0 || sb_parse_duration(a, &len) < 0 || len == 0 ||
+        sb_parse_duration(b, &period) < 0 || period == 0)
+        return -1;
+    if (len >= period)
+        return WHY(k, "the stall (%s) must be shorter than its period (%s)", a, b);
+    j->base.stall_ns = len;
+    j->base.stall_period_ns = period;
+    return 0;
+}
+
+static int parse_capacity(const char *v, size_t *out, struct sb_keyctx *k)
+{
+    uint64_t n;
+    if (sb_parse_size(v, &n) < 0)
+        return -1;
+    if (n == 0 || n > SBUF_MAX_CAPACITY)
+        return WHY(k, "out of range");
+    *out = (size_t)n;
+    return 0;
+}
+
+static int key_buffer(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    return parse_capacity(v, &j->base.buffer, k);
+}
+
+static int key_max_buffer(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    if (strcmp(v, "0") == 0 || strcmp(v, "auto") == 0) {
+        j->base.max_buffer = 0;
+        return 0;
+    }
+    return parse_capacity(v, &j->base.max_buffer, k);
+}
+
+static int key_overflow(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    static const char *const names[] = {"block", "drop"};
+    size_t i;
+    if (choose(v, names, 2, &i, k) < 0)
+        return -1;
+    j->base.overflow = i == 0 ? SB_OVERFLOW_BLOCK : SB_OVERFLOW_DROP;
+    return 0;
+}
+
+static int key_transport(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    const char *names[16];
+    size_t n = 0, i;
+    for (size_t t = 0; t < sb_transport_count() && n < 16; t++)
+        names[n++] = sb_transport_at(t)->name;
+    if (choose(v, names, n, &i, k) < 0)
+        return -1;
+    return set_str(j->base.transport, sizeof(j->base.transport), v, k);
+}
+
+static int key_peer(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    static const char *const names[] = {"echo", "nrf52840-sim", "board"};
+    size_t i;
+    if (choose(v, names, 3, &i, k) < 0)
+        return -1;
+    return set_str(j->base.link.peer, sizeof(j->base.link.peer), v, k);
+}
+
+static int key_port(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    return set_str(j->base.link.port, sizeof(j->base.link.port), v, k);
+}
+
+static int parse_baud(const char *v, uint32_t *out, struct sb_keyctx *k)
+{
+    uint64_t n;
+    if (sb_parse_count(v, &n) < 0 || n == 0 || n > 100000000)
+        return -1;
+    if (n == 1200)
+        return WHY(k, "1200 baud resets nRF52840 boards into the bootloader");
+    *out = (uint32_t)n;
+    return 0;
+}
+
+static int key_baud(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    return parse_baud(v, &j->base.link.baud, k);
+}
+
+static int key_flow(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    static const char *const names[] = {"none", "rtscts"};
+    size_t i;
+    if (choose(v, names, 2, &i, k) < 0)
+        return -1;
+    j->base.link.flow_rtscts = i == 1;
+    return 0;
+}
+
+static int key_link(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    uint32_t baud;
+    if (strcmp(v, "cdc") != 0) {
+        if (strncmp(v, "uart:", 5) != 0)
+            return -1;
+        if (parse_baud(v + 5, &baud, k) < 0)
+            return -1;
+    }
+    return set_str(j->base.link.link, sizeof(j->base.link.link), v, k);
+}
+
+static int key_device_rx_buffer(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    uint64_t n;
+    if (sb_parse_size(v, &n) < 0)
+        return -1;
+    if (n > (1u << 20))
+        return WHY(k, "out of range (the device has 256 KB of RAM)");
+    j->base.link.device_rx_buffer = (size_t)n;
+    return 0;
+}
+
+static int key_device_ram(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    uint64_t n;
+    if (sb_parse_size(v, &n) < 0)
+        return -1;
+    if (n > (1u << 20))
+        return WHY(k, "out of range (the device has 256 KB of RAM)");
+    j->base.link.device_ram = (size_t)n;
+    return 0;
+}
+
+static int key_device_byte_cost(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    (void)k;
+    return sb_parse_duration(v, &j->base.link.device_byte_ns);
+}
+
+static int key_device_packet_cost(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    (void)k;
+    return sb_parse_duration(v, &j->base.link.device_packet_ns);
+}
+
+/* Checks the fault kinds; their parameters belong to the emulator. */
+static int key_faults(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    static const char *const kinds[] = {"drop", "corrupt", "delay", "stall", "disconnect"};
+    char buf[256];
+    if (strcmp(v, "none") != 0) {
+        if (strlen(v) >= sizeof(buf))
+            return WHY(k, "longer than %zu characters", sizeof(buf) - 1);
+        snprintf(buf, sizeof(buf), "%s", v);
+        char *save = NULL;
+        for (char *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+            char *colon = strchr(t, ':');
+            size_t i;
+            if (!colon || !colon[1])
+                return WHY(k, "'%s' is not KIND:PARAMETERS", t);
+            *colon = '\0';
+            if (choose(t, kinds, 5, &i, k) < 0)
+                return -1;
+        }
+        return set_str(j->base.link.faults, sizeof(j->base.link.faults), v, k);
+    }
+    j->base.link.faults[0] = '\0';
+    return 0;
+}
+
+static int key_write_size(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    uint64_t n;
+    if (sb_parse_size(v, &n) < 0)
+        return -1;
+    if (n > (16u << 20))
+        return WHY(k, "out of range");
+    j->base.link.write_size = (size_t)n;
+    return 0;
+}
+
+static int key_on_disconnect(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    static const char *const names[] = {"next", "stop"};
+    size_t i;
+    if (choose(v, names, 2, &i, k) < 0)
+        return -1;
+    j->base.link.on_disconnect_stop = i == 1;
+    return 0;
+}
+
+static int key_reconnect(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    (void)k;
+    return sb_parse_duration(v, &j->base.link.reconnect_ns);
+}
+
+static int key_hardware(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    static const char *const names[] = {"required", "optional"};
+    size_t i;
+    if (choose(v, names, 2, &i, k) < 0)
+        return -1;
+    j->base.link.hardware_optional = i == 1;
+    return 0;
+}
+
+static int key_description(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    return set_str(j->description, sizeof(j->description), v, k);
+}
+
+static const struct sb_key keys[] = {
+    /* matrix */
+    {"strategies", "matrix",
+     "all, or strategy names separated by commas (serbench list strategies)", "all",
+     "The buffer strategies each job runs under; one run per strategy.", 0, key_strategies},
+    {"allocators", "matrix", "all, or names from: glibc, jemalloc, mimalloc, tcmalloc",
+     "glibc", "The allocators each job runs under.  Each run is a child process; all but "
+     "glibc are loaded with LD_PRELOAD and verified to serve malloc.", 0, key_allocators},
+    {"repeat", "matrix", "a whole number from 1 to 1000", "1",
+     "Runs per job x strategy x allocator.  Repeats are interleaved (a b c a b c), so slow "
+     "drift of the machine spreads over every strategy.", 0, key_repeat},
+    {"seed", "matrix", "a whole number (decimal or 0x hex)", "1",
+     "Seeds the message sizes, payloads and timings.  Each run's seed is derived from this, "
+     "the job name and the repeat index, so every strategy and allocator in the same repeat "
+     "sees the same traffic.", 0, key_seed},
+    /* length */
+    {"duration", "length", "a duration: 500ms, 10s, 2m", "5s",
+     "Length of the measured phase by time.  A job has exactly one of duration, bytes, "
+     "messages; setting one replaces one inherited from [global].", SB_KEY_LENGTH, key_duration},
+    {"bytes", "length", "a size: 64MiB, 1GiB", "-",
+     "Length of the measured phase by payload bytes offered.", SB_KEY_LENGTH, key_bytes},
+    {"messages", "length", "a count: 100000, 100k, 1M", "-",
+     "Length of the measured phase by messages offered.", SB_KEY_LENGTH, key_messages},
+    {"warmup", "length", "a duration, or 0", "0",
+     "Traffic before the measured phase starts; not counted in any result.", 0, key_warmup},
+    {"timeout", "length", "auto, or a duration", "auto",
+     "A run still going after this long is killed and recorded as failed.  auto: twice "
+     "duration + warmup, plus 30 s; 10 min for bytes and messages jobs.", 0, key_timeout},
+    /* traffic */
+    {"message", "traffic",
+     "fixed:N, uniform:LO-HI, lognormal:mean=M,sd=S,max=X, replay:FILE (sizes in bytes, "
+     "1 B to 16 MiB)",
+     "fixed:64",
+     "Payload size of each message.  replay:FILE reads one size a line (# comments), relative "
+     "to the scenario file, and cycles through them.", 0, key_message},
+    {"rate", "traffic", "max, or messages per time: 2000/s, 2k/s, 5/ms, 600/min", "max",
+     "Offered load: max sends as fast as the buffer takes them.  Paced with absolute "
+     "deadlines, so the rate does not drift.", 0, key_rate},
+    {"burst", "traffic", "none, or COUNT@PERIOD: 50@100ms", "none",
+     "COUNT messages back to back every PERIOD, instead of a steady rate (so rate must be "
+     "max).", 0, key_burst},
+    {"stall", "traffic", "none, or PAUSE@PERIOD: 5ms@1s", "none",
+     "The consumer stops reading for PAUSE every PERIOD: a slow consumer.", 0, key_stall},
+    /* buffer */
+    {"buffer", "buffer", "a size from 1 B to 1 GiB: 4KiB, 64k, 1MiB", "64KiB",
+     "Capacity of the strategy under test (strategies may round it up; runs.csv reports the "
+     "real capacity).", 0, key_buffer},
+    {"max_buffer", "buffer", "auto, or a size from 1 B to 1 GiB", "auto",
+     "Growing strategies (adaptive): the most they may grow to.  auto: the strategy's default.",
+     0, key_max_buffer},
+    {"overflow", "buffer", "block or drop", "block",
+     "What the producer does when a message does not fit: block waits for room (nothing is "
+     "lost); drop refuses the whole message and counts it.", 0, key_overflow},
+    /* transport */
+    {"transport", "transport", "mem, pty or serial (serbench list transports)", "mem",
+     "The data path.  mem: producer thread -> buffer -> consumer thread in one process.  pty "
+     "and serial come with the serial transports.", 0, key_transport},
+    {"peer", "serial", "echo, nrf52840-sim or board", "echo",
+     "pty and serial: what is on the far end of the port.", 0, key_peer},
+    {"port", "serial", "a device path, auto, or VID:PID", "auto",
+     "serial: which port.  auto picks the first Adafruit (0x239A) or SEGGER (0x1366) USB port.",
+     0, key_port},
+    {"baud", "serial", "a baud rate (never 1200: it resets nRF52840 boards)", "115200",
+     "serial: the port's baud rate.", 0, key_baud},
+    {"flow", "serial", "none or rtscts", "none", "serial and nrf52840-sim: flow control.", 0,
+     key_flow},
+    {"link", "serial", "uart:BAUD or cdc", "uart:115200",
+     "nrf52840-sim: the link it models (UART at BAUD, or USB CDC full speed).", 0, key_link},
+    {"device_rx_buffer", "serial", "a size up to 1 MiB, 0 = the emulator's default", "0",
+     "nrf52840-sim: bytes of the device's DMA receive ring.", 0, key_device_rx_buffer},
+    {"device_ram", "serial", "a size up to 1 MiB, 0 = the emulator's default", "0",
+     "nrf52840-sim: the device's RAM budget, its buffers charged against it.", 0, key_device_ram},
+    {"device_byte_cost", "serial", "a duration, or 0: 200ns, 1us", "0",
+     "nrf52840-sim: the device application's processing time per byte.", 0,
+     key_device_byte_cost},
+    {"device_packet_cost", "serial", "a duration, or 0: 50us", "0",
+     "nrf52840-sim: processing time per read (a UART chunk, a USB packet).", 0,
+     key_device_packet_cost},
+    {"faults", "serial",
+     "none, or space-separated drop:P corrupt:P delay:MS@P stall:MS@PERIOD disconnect:at=T",
+     "none", "nrf52840-sim: faults to inject, seeded.", 0, key_faults},
+    {"write_size", "serial", "a size up to 16 MiB, 0 = whatever is buffered", "0",
+     "pty and serial: bytes per write(2) on the transmit side.", 0, key_write_size},
+    {"on_disconnect", "serial", "next or stop", "next",
+     "When the peer goes away: record the run as aborted and go on with the next run, or stop "
+     "the suite.", 0, key_on_disconnect},
+    {"reconnect", "serial", "a duration, or 0", "0",
+     "serial: keep retrying to open the port for this long (a board that resets).", 0,
+     key_reconnect},
+    {"hardware", "serial", "required or optional", "required",
+     "optional: a missing port makes the run skipped instead of failed.", 0, key_hardware},
+    /* report */
+    {"description", "report", "free text", "-", "One line shown in summary.md above the job's "
+     "table.", 0, key_description},
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+size_t sb_scenario_key_count(void)
+{
+    return NKEYS;
+}
+
+const struct sb_key *sb_scenario_key_at(size_t i)
+{
+    return i < NKEYS ? &keys[i] : NULL;
+}
+
+const struct sb_key *sb_scenario_key_find(const char *name)
+{
+    for (size_t i = 0; name && i < NKEYS; i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+void sb_job_defaults(struct sb_job *j)
+{
+    memset(j, 0, sizeof(*j));
+    struct sb_keyctx k = {0};
+    /* The documented defaults are parsed, so the docs cannot drift from the
+     * behaviour; "-" marks keys without one. */
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].dflt, "-") != 0 && keys[i].parse(j, keys[i].dflt, &k) < 0)
+            abort(); /* a default in the table that its own parser refuses */
+}
+
+int sb_job_finish(struct sb_job *j, char *why, size_t len)
+{
+    const struct sb_run_params *p = &j->base;
+    size_t frame = sb_frame_size(sb_msg_spec_max(&p->message));
+    size_t room = p->max_buffer > p->buffer ? p->max_buffer : p->buffer;
+    char a[32], b[32];
+    if (sb_link_check(p, why, len) < 0)
+        return -1;
+    /* The producer follows one schedule: bursts, or the rate (pace.h). */
+    if (p->burst_count && p->rate > 0) {
+        snprintf(why, len, "rate and burst are both set, but a burst sets the schedule by "
+                 "itself (COUNT messages every PERIOD); write rate = max or burst = none");
+        return -1;
+    }
+    if (p->max_buffer && p->max_buffer < p->buffer) {
+        sb_format_size(p->max_buffer, a, sizeof(a));
+        sb_format_size(p->buffer, b, sizeof(b));
+        snprintf(why, len, "max_buffer %s is smaller than buffer %s", a, b);
+        return -1;
+    }
+    /* With overflow = block a frame that can never fit would wait forever
+     * (frames carry SB_FRAME_OVERHEAD bytes besides the message). */
+    if (p->overflow == SB_OVERFLOW_BLOCK && frame > room) {
+        sb_format_size(frame, a, sizeof(a));
+        sb_format_size(room, b, sizeof(b));
+        snprintf(why, len,
+                 "frames up to %s (message + %u bytes of framing) never fit a buffer of %s "
+                 "with overflow = block; raise buffer (or max_buffer) or lower message",
+                 a, (unsigned)SB_FRAME_OVERHEAD, b);
+        return -1;
+    }
+    if (j->timeout_ns == 0) {
+        if (p->duration_ns)
+            j->timeout_ns = 2 * (p->duration_ns + p->warmup_ns) + 30000000000ull;
+        else
+            j->timeout_ns = 2 * p->warmup_ns + 600000000000ull;
+    }
+    return 0;
+}

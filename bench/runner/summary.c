@@ -1,0 +1,254 @@
+/*
+ * summary.c - summary.md: per job, one table with the strategies (and
+ * allocators) side by side, best first by median throughput over repeats.
+ * Rewritten after every run, so an interrupted suite has one too.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "results.h"
+#include "units.h"
+
+/* One line of a job's table: a strategy x allocator over its repeats. */
+struct group {
+    const struct sb_cell *cell; /* the first run of the group */
+    size_t first;               /* index of that run in rows */
+    size_t n, ok, failed, aborted, skipped;
+    long rss_max;
+    const char *reason;         /* the first reason a run was not ok */
+    double med_mbps;
+};
+
+/* A metric of a run, for medians over a group's ok runs. */
+typedef double (*metric_fn)(const struct sb_run_result *r);
+static double m_mbps(const struct sb_run_result *r) { return r->bytes_per_s / 1e6; }
+static double m_msgs(const struct sb_run_result *r) { return r->msgs_per_s; }
+static double m_p50(const struct sb_run_result *r) { return (double)r->latency.p50_ns; }
+static double m_p99(const struct sb_run_result *r) { return (double)r->latency.p99_ns; }
+static double m_p999(const struct sb_run_result *r) { return (double)r->latency.p999_ns; }
+static double m_drop(const struct sb_run_result *r)
+{
+    return r->msgs_sent ? 100.0 * (double)r->msgs_dropped / (double)r->msgs_sent : 0;
+}
+static double m_cpu(const struct sb_run_result *r)
+{
+    return r->wall_s > 0 ? 100 * (r->cpu_user_s + r->cpu_sys_s) / r->wall_s : 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n)
+{
+    if (n == 0)
+        return 0;
+    qsort(v, n, sizeof(*v), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Groups with ok runs first, fastest first; then the rest in run order. */
+static int cmp_group(const void *a, const void *b)
+{
+    const struct group *x = a, *y = b;
+    if ((x->ok > 0) != (y->ok > 0))
+        return x->ok > 0 ? -1 : 1;
+    if (x->med_mbps != y->med_mbps)
+        return x->med_mbps > y->med_mbps ? -1 : 1;
+    return 0;
+}
+
+/* A reason in a table cell: no pipes or newlines, not too long. */
+static void cell_text(const char *s, char *b, size_t n)
+{
+    size_t o = 0;
+    for (; *s && o + 4 < n && o < 80; s++)
+        b[o++] = (*s == '|' || *s == '\n' || *s == '\r') ? ' ' : *s;
+    if (*s && o + 4 < n) {
+        memcpy(b + o, "...", 3);
+        o += 3;
+    }
+    b[o] = '\0';
+}
+
+static void job_header(FILE *out, const struct sb_cell *c)
+{
+    const struct sb_run_params *p = &c->p;
+    char len[64], buf[32], rate[32];
+    if (p->duration_ns) {
+        sb_format_duration(p->duration_ns, buf, sizeof(buf));
+        snprintf(len, sizeof(len), "duration %s", buf);
+    } else if (p->bytes) {
+        sb_format_size(p->bytes, buf, sizeof(buf));
+        snprintf(len, sizeof(len), "bytes %s", buf);
+    } else {
+        snprintf(len, sizeof(len), "messages %llu", (unsigned long long)p->messages);
+    }
+    sb_format_size(p->buffer, buf, sizeof(buf));
+    sb_format_rate(p->rate, rate, sizeof(rate));
+    fprintf(out, "\n## %s (%s)\n\n", p->job, c->scenario ? c->scenario->name : "");
+    if (c->job && c->job->description[0])
+        fprintf(out, "%s\n\n", c->job->description);
+    fprintf(out, "transport %s, message %s, rate %s, buffer %s, overflow %s, %s", p->transport,
+            c->job ? c->job->message_text : "?", rate, buf,
+            p->overflow == SB_OVERFLOW_DROP ? "drop" : "block", len);
+    if (p->burst_count) {
+        sb_format_duration(p->burst_period_ns, buf, sizeof(buf));
+        fprintf(out, ", burst %u@%s", p->burst_count, buf);
+    }
+    if (p->stall_ns) {
+        char per[32];
+        sb_format_duration(p->stall_ns, buf, sizeof(buf));
+        sb_format_duration(p->stall_period_ns, per, sizeof(per));
+        fprintf(out, ", stall %s@%s", buf, per);
+    }
+    fprintf(out, "\n\n| # | strategy | allocator | status | MB/s | msgs/s | dropped | p50 | p99 | "
+                 "p99.9 | peak RSS | CPU %% | runs |\n"
+                 "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+                 "| ---: |\n");
+}
+
+static int same_group(const struct sb_cell *a, const struct sb_cell *b)
+{
+    return a->job == b->job && strcmp(a->p.job, b->p.job) == 0 &&
+           strcmp(a->p.strategy, b->p.strategy) == 0 && strcmp(a->p.allocator, b->p.allocator) == 0;
+}
+
+/* The median of f over the group's ok runs; tmp holds n doubles. */
+static double group_median(const struct group *g, const struct sb_row *rows, size_t n,
+                           metric_fn f, double *tmp)
+{
+    size_t k = 0;
+    for (size_t i = g->first; i < n; i++)
+        if (same_group(rows[i].cell, g->cell) && rows[i].r->status == SB_STATUS_OK)
+            tmp[k++] = f(rows[i].r);
+    return median(tmp, k);
+}
+
+static void add_run(struct group *g, const struct sb_run_result *r)
+{
+    g->n++;
+    if (r->peak_rss_kb > g->rss_max)
+        g->rss_max = r->peak_rss_kb;
+    g->ok += r->status == SB_STATUS_OK;
+    g->failed += r->status == SB_STATUS_FAILED;
+    g->aborted += r->status == SB_STATUS_ABORTED;
+    g->skipped += r->status == SB_STATUS_SKIPPED;
+    if (r->status != SB_STATUS_OK && !g->reason)
+        g->reason = r->reason;
+}
+
+static void print_group(FILE *out, size_t rank, const struct group *g, const struct sb_row *rows,
+                        size_t n, double *tmp)
+{
+    char status[128], p50[32], p99[32], p999[32], rss[32], why[96];
+    if (g->ok == g->n) {
+        snprintf(status, sizeof(status), "ok");
+    } else if (g->ok) {
+        snprintf(status, sizeof(status), "%zu/%zu ok", g->ok, g->n);
+    } else {
+        cell_text(g->reason ? g->reason : "", why, sizeof(why));
+        snprintf(status, sizeof(status), "%s: %s",
+                 g->failed ? "failed" : g->aborted ? "aborted" : "skipped", why);
+    }
+    sb_format_size((uint64_t)g->rss_max * 1024, rss, sizeof(rss));
+    if (!g->ok) {
+        fprintf(out, "| - | %s | %s | %s | - | - | - | - | - | - | %s | - | %zu |\n",
+                g->cell->p.strategy, g->cell->p.allocator, status, rss, g->n);
+        return;
+    }
+    sb_format_ns(group_median(g, rows, n, m_p50, tmp), p50, sizeof(p50));
+    sb_format_ns(group_median(g, rows, n, m_p99, tmp), p99, sizeof(p99));
+    sb_format_ns(group_median(g, rows, n, m_p999, tmp), p999, sizeof(p999));
+    fprintf(out,
+            "| %zu | %s | %s | %s | %.1f | %.0f | %.3g %% | %s | %s | %s | %s | %.0f | %zu |\n",
+            rank, g->cell->p.strategy, g->cell->p.allocator, status, g->med_mbps,
+            group_median(g, rows, n, m_msgs, tmp), group_median(g, rows, n, m_drop, tmp), p50,
+            p99, p999, rss, group_median(g, rows, n, m_cpu, tmp), g->n);
+}
+
+void sb_summary_print(FILE *out, const struct sb_row *rows, size_t n, size_t planned)
+{
+    size_t ok = 0, failed = 0, aborted = 0, skipped = 0;
+    for (size_t i = 0; i < n; i++) {
+        int s = rows[i].r->status;
+        ok += s == SB_STATUS_OK;
+        failed += s == SB_STATUS_FAILED;
+        aborted += s == SB_STATUS_ABORTED;
+        skipped += s == SB_STATUS_SKIPPED;
+    }
+    fprintf(out, "# serbench summary\n\n");
+    fprintf(out, "%zu of %zu runs done: %zu ok, %zu failed, %zu aborted, %zu skipped.\n", n,
+            planned, ok, failed, aborted, skipped);
+    fprintf(out, "Best first by MB/s (10^6 verified bytes a second, frames included), the median "
+                 "over repeats; so are msgs/s, dropped (share of messages refused by overflow = "
+                 "drop), the latency percentiles (enqueue to dequeue on mem) and CPU (%% of one "
+                 "core).  Peak RSS is the largest of the runs' processes.\n");
+
+    /* Jobs in the order they first ran; within a job, groups sorted. */
+    struct group *g = calloc(n ? n : 1, sizeof(*g));
+    double *tmp = calloc(n ? n : 1, sizeof(*tmp));
+    unsigned char *seen = calloc(n ? n : 1, 1); /* row already in a printed job */
+    if (!g || !tmp || !seen) {
+        free(g);
+        free(tmp);
+        free(seen);
+        fprintf(out, "\n(out of memory while summarising)\n");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (seen[i])
+            continue;
+        const struct sb_cell *c = rows[i].cell;
+        size_t ng = 0;
+        for (size_t j = i; j < n; j++) {
+            const struct sb_cell *cj = rows[j].cell;
+            if (cj->job != c->job || strcmp(cj->p.job, c->p.job) != 0)
+                continue;
+            seen[j] = 1;
+            size_t k;
+            for (k = 0; k < ng && !same_group(g[k].cell, cj); k++)
+                ;
+            if (k == ng) {
+                memset(&g[ng], 0, sizeof(g[ng]));
+                g[ng].cell = cj;
+                g[ng++].first = j;
+            }
+            add_run(&g[k], rows[j].r);
+        }
+        for (size_t k = 0; k < ng; k++)
+            g[k].med_mbps = group_median(&g[k], rows, n, m_mbps, tmp);
+        qsort(g, ng, sizeof(*g), cmp_group);
+        job_header(out, c);
+        for (size_t k = 0; k < ng; k++)
+            print_group(out, k + 1, &g[k], rows, n, tmp);
+    }
+    free(g);
+    free(tmp);
+    free(seen);
+}
+
+int sb_summary_write(const char *path, const struct sb_row *rows, size_t n, size_t planned,
+                     FILE *also, struct sb_err *err)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return sb_errf(err, SB_EXIT_FAILED, "%s: %s", tmp, strerror(errno));
+    sb_summary_print(f, rows, n, planned);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad || rename(tmp, path) < 0) {
+        unlink(tmp);
+        return sb_errf(err, SB_EXIT_FAILED, "%s: cannot write: %s", path, strerror(errno));
+    }
+    if (also)
+        sb_summary_print(also, rows, n, planned);
+    return 0;
+}

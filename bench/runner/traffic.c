@@ -1,0 +1,348 @@
+/*
+ * traffic.c - producer and consumer halves of a run (see traffic.h).
+ *
+ * The hot path per message: the producer encodes into its own frame buffer
+ * and copies it in with one sbuf_write_all; the consumer decodes straight
+ * from sbuf_read_view's spans, verifies, and releases a whole batch with
+ * one sbuf_read_release.  No allocation after start, no lock, no syscall
+ * unless the other side is asleep.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "msgsize.h"
+#include "pace.h"
+#include "traffic.h"
+
+/* ---- pipes ------------------------------------------------------------ */
+
+int sb_pipe_init(struct sb_pipe *p, struct sbuf *b)
+{
+    if (!p || !b)
+        return SBUF_EINVAL;
+    p->b = b;
+    atomic_init(&p->closed, 0);
+    atomic_init(&p->want, 0);
+    p->room.fd = -1;
+    int rc = sb_wakeup_init(&p->data);
+    if (rc == SBUF_OK)
+        rc = sb_wakeup_init(&p->room);
+    if (rc != SBUF_OK)
+        sb_pipe_destroy(p);
+    return rc;
+}
+
+void sb_pipe_destroy(struct sb_pipe *p)
+{
+    if (!p)
+        return;
+    sb_wakeup_destroy(&p->data);
+    sb_wakeup_destroy(&p->room);
+}
+
+void sb_pipe_close(struct sb_pipe *p)
+{
+    /* Release: every commit before the close is visible to a reader that
+     * sees closed (it loads closed with acquire before its last view). */
+    atomic_store_explicit(&p->closed, 1, memory_order_release);
+    sb_wakeup_kick(&p->data);
+}
+
+void sb_pipe_kick(struct sb_pipe *p)
+{
+    sb_wakeup_kick(&p->data);
+    sb_wakeup_kick(&p->room);
+}
+
+void sb_run_ctl_init(struct sb_run_ctl *ctl, const struct sb_run_params *p)
+{
+    ctl->p = p;
+    ctl->t0 = sb_now_ns();
+    atomic_init(&ctl->abort, 0);
+    atomic_init(&ctl->first_measured_seq, UINT64_MAX);
+    atomic_init(&ctl->live_bytes, 0);
+    atomic_init(&ctl->measure_start_ns, 0);
+}
+
+static inline int aborted(const struct sb_run_ctl *ctl)
+{
+    /* Relaxed: the flag carries no data; the wakeup kick makes it prompt. */
+    return atomic_load_explicit(&ctl->abort, memory_order_relaxed);
+}
+
+/* ---- producer ----------------------------------------------------------- */
+
+enum offer_result { OFFER_WRITTEN, OFFER_DROPPED, OFFER_UNFIT, OFFER_ABORTED };
+
+struct room_wait {
+    struct sb_pipe *pipe;
+    size_t need;
+    const struct sb_run_ctl *ctl;
+};
+
+/* Worth retrying: room for the frame, or an empty buffer (which either
+ * takes the frame or proves it never fits), or an abort. */
+static int room_ready(void *arg)
+{
+    const struct room_wait *w = arg;
+    return sbuf_space(w->pipe->b) >= w->need || sbuf_used(w->pipe->b) == 0 || aborted(w->ctl);
+}
+
+static inline int write_frame(struct sb_pipe *tx, const uint8_t *frame, size_t n)
+{
+    if (sbuf_write_all(tx->b, frame, n) != n)
+        return 0;
+    sb_wakeup_notify(&tx->data);
+    return 1;
+}
+
+static enum offer_result offer(struct sb_pipe *tx, const struct sb_run_ctl *ctl,
+                               uint8_t *frame, size_t n)
+{
+    for (;;) {
+        if (write_frame(tx, frame, n))
+            return OFFER_WRITTEN;
+        if (ctl->p->overflow == SB_OVERFLOW_DROP)
+            return OFFER_DROPPED;
+        if (sbuf_used(tx->b) == 0) {
+            /* The reader may have emptied it since the write: try once
+             * more; refused by an empty buffer, the frame can never fit. */
+            if (write_frame(tx, frame, n))
+                return OFFER_WRITTEN;
+            if (sbuf_used(tx->b) == 0)
+                return OFFER_UNFIT;
+        }
+        struct room_wait w = {tx, n, ctl};
+        sb_wakeup_await(&tx->room, room_ready, &w, SB_WAIT_SAFETY_NS);
+        if (aborted(ctl))
+            return OFFER_ABORTED;
+        /* Latency runs from when the frame enters the buffer, not from
+         * when it first found no room. */
+        sb_frame_restamp(frame, sb_now_ns());
+    }
+}
+
+/* Has the measured phase reached the run's length? */
+static int length_reached(const struct sb_run_params *p, const struct sb_producer_stats *s,
+                          uint64_t now, uint64_t end_ns)
+{
+    if (p->duration_ns)
+        return now >= end_ns;
+    if (p->messages)
+        return s->msgs_sent >= p->messages;
+    return s->bytes_sent >= p->bytes;
+}
+
+static void begin_measuring(struct sb_run_ctl *ctl, struct sb_producer_stats *out, uint64_t seq,
+                            uint64_t now)
+{
+    out->measure_start_ns = now;
+    getrusage(RUSAGE_SELF, &out->ru_start);
+    atomic_store_explicit(&ctl->measure_start_ns, now, memory_order_relaxed);
+    /* The consumer reads this after a view that shows frame seq; the
+     * buffer's commit (release) / view (acquire) pair already orders it.
+     * Release here keeps the pairing explicit and costs nothing. */
+    atomic_store_explicit(&ctl->first_measured_seq, seq, memory_order_release);
+}
+
+void sb_producer_run(struct sb_pipe *tx, struct sb_run_ctl *ctl, struct sb_producer_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    const struct sb_run_params *p = ctl->p;
+    struct sb_msggen gen;
+    int rc = sb_msggen_init(&gen, &p->message, p->seed);
+    size_t cap = sb_frame_size(sb_msg_spec_max(&p->message));
+    uint8_t *frame = rc ? NULL : malloc(cap);
+    if (!frame) {
+        out->error = rc ? rc : SBUF_ENOMEM;
+        sb_pipe_close(tx);
+        return;
+    }
+
+    struct sb_pacer pacer;
+    sb_pacer_init(&pacer, ctl->t0, p->rate, p->burst_count, p->burst_period_ns);
+    uint64_t warmup_end = ctl->t0 + p->warmup_ns;
+    uint64_t end_ns = UINT64_MAX;
+    int measuring = 0;
+    uint64_t seq = 0;
+
+    while (!aborted(ctl)) {
+        uint64_t due = sb_pacer_next(&pacer);
+        uint64_t now = sb_now_ns();
+        if (due > now) {
+            if (measuring && due >= end_ns)
+                break; /* the next message falls after the end: do not wait for it */
+            if (sb_sleep_until(due, &ctl->abort))
+                break;
+            now = sb_now_ns();
+        }
+        if (!measuring && now >= warmup_end) {
+            measuring = 1;
+            begin_measuring(ctl, out, seq, now);
+            if (p->duration_ns)
+                end_ns = now + p->duration_ns;
+        }
+        if (measuring && length_reached(p, out, now, end_ns))
+            break;
+
+        size_t n = sb_frame_encode(frame, cap, seq, sb_msggen_next(&gen), now);
+        enum offer_result r = offer(tx, ctl, frame, n);
+        if (r == OFFER_ABORTED)
+            break;
+        if (r == OFFER_UNFIT) {
+            out->unfit = n;
+            break;
+        }
+        if (r == OFFER_WRITTEN) {
+            seq++; /* a refused message leaves no hole in the sequence */
+            out->frames_written++;
+            out->bytes_written += n;
+        }
+        if (measuring) {
+            out->msgs_sent++;
+            out->bytes_sent += n;
+            if (r == OFFER_DROPPED) {
+                out->msgs_dropped++;
+                out->bytes_dropped += n;
+            }
+        }
+    }
+    free(frame);
+    sb_pipe_close(tx);
+}
+
+/* ---- consumer ----------------------------------------------------------- */
+
+struct data_wait {
+    struct sb_pipe *pipe;
+    size_t used; /* what the buffer held when no progress was possible */
+    const struct sb_run_ctl *ctl;
+};
+
+static int data_ready(void *arg)
+{
+    const struct data_wait *w = arg;
+    return sbuf_used(w->pipe->b) > w->used ||
+           atomic_load_explicit(&w->pipe->closed, memory_order_acquire) || aborted(w->ctl);
+}
+
+/* Decodes every complete frame in v from offset 0; returns the bytes consumed. */
+static size_t decode_view(struct sb_decoder *dec, struct sb_verify *ver,
+                          const struct sbuf_span v[2], uint64_t first_measured)
+{
+    size_t pos = 0;
+    for (;;) {
+        struct sb_frame f;
+        enum sb_frame_event ev = sb_decoder_next(dec, v, &pos, &f);
+        if (ev == SB_FRAME_NEED_MORE)
+            return pos;
+        if (ev == SB_FRAME_GOOD)
+            sb_verify_frame(ver, &f, sb_now_ns(), first_measured);
+    }
+}
+
+/*
+ * For strategies whose view shows less than they hold (chunks shows two
+ * blocks): when the next frame is longer than the view but the buffer
+ * holds it, copy it out with sbuf_peek into the decoder's scratch and
+ * decode it there.  Returns the bytes consumed (0: nothing possible).
+ */
+static size_t decode_peeked(struct sb_decoder *dec, struct sb_verify *ver, struct sbuf *b,
+                            size_t used, uint64_t first_measured)
+{
+    while (dec->need && dec->need <= used && dec->need <= dec->scratch_size) {
+        size_t want = dec->need;
+        size_t k = sbuf_peek(b, dec->scratch, want);
+        if (k < want)
+            return 0;
+        struct sbuf_span one[2] = {{dec->scratch, k}, {NULL, 0}};
+        size_t pos = decode_view(dec, ver, one, first_measured);
+        if (pos)
+            return pos;
+        if (dec->need <= want)
+            return 0; /* no new information: wait for bytes */
+        /* The header was partial; now its length is known: peek the frame. */
+    }
+    return 0;
+}
+
+/*
+ * Releases n bytes that a peek has already used.  A release must follow a
+ * view and is clamped to it, and a view may show less than n: view and
+ * release until n bytes are gone.
+ */
+static void release_peeked(struct sbuf *b, size_t n)
+{
+    while (n) {
+        struct sbuf_span v[2];
+        size_t k = sbuf_read_view(b, v);
+        if (k > n)
+            k = n;
+        sbuf_read_release(b, k);
+        if (k == 0)
+            break; /* cannot happen: the bytes were just peeked */
+        n -= k;
+    }
+}
+
+void sb_consumer_run(struct sb_pipe *rx, struct sb_run_ctl *ctl, struct sb_consumer_stats *out)
+{
+    out->leftover = out->bytes_released = out->end_ns = 0;
+    out->error = 0;
+    memset(&out->dec, 0, sizeof(out->dec));
+    sb_verify_reset(&out->ver);
+    const struct sb_run_params *p = ctl->p;
+    struct sb_decoder dec;
+    int rc = sb_decoder_init(&dec, sb_msg_spec_max(&p->message));
+    if (rc) {
+        out->error = rc;
+        out->end_ns = sb_now_ns();
+        return;
+    }
+    struct sb_staller stall;
+    sb_staller_init(&stall, ctl->t0, p->stall_ns, p->stall_period_ns);
+
+    while (!aborted(ctl)) {
+        if (stall.len && sb_staller_check(&stall, sb_now_ns(), &ctl->abort))
+            break;
+        /* Acquire, and before the view: a close seen here means the view
+         * below shows every byte that will ever come. */
+        int closed = atomic_load_explicit(&rx->closed, memory_order_acquire);
+        struct sbuf_span v[2];
+        size_t avail = sbuf_read_view(rx->b, v);
+        /* After the view, so the boundary is known for every frame in it. */
+        uint64_t first = atomic_load_explicit(&ctl->first_measured_seq, memory_order_acquire);
+        size_t pos = avail ? decode_view(&dec, &out->ver, v, first) : 0;
+        sbuf_read_release(rx->b, pos);
+
+        size_t used = 0;
+        if (pos == 0 && avail) {
+            used = sbuf_used(rx->b);
+            if (used > avail) {
+                pos = decode_peeked(&dec, &out->ver, rx->b, used, first);
+                release_peeked(rx->b, pos);
+            }
+        }
+        if (pos) {
+            out->bytes_released += pos;
+            sb_wakeup_notify(&rx->room);
+            atomic_store_explicit(&ctl->live_bytes, out->ver.bytes, memory_order_relaxed);
+            continue;
+        }
+        if (closed) {
+            out->leftover = used > avail ? used : avail;
+            break;
+        }
+        /* Sleep until the frame the decoder has begun can be whole.  want
+         * is stored before the await announces the wait (its fence orders
+         * both), so a writer that sees the waiter also sees what it wants. */
+        size_t have = used > avail ? used : avail;
+        size_t want = dec.need > have ? dec.need : have + 1;
+        atomic_store_explicit(&rx->want, want, memory_order_relaxed);
+        struct data_wait w = {rx, want - 1, ctl};
+        sb_wakeup_await(&rx->data, data_ready, &w, SB_WAIT_SAFETY_NS);
+    }
+    out->end_ns = sb_now_ns();
+    out->dec = dec.st;
+    sb_decoder_free(&dec);
+}

@@ -1,0 +1,319 @@
+/*
+ * calibrate.c - ceilings of the pty path (calibrate.h), and `serbench
+ * calibrate`.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "calibrate.h"
+#include "commands.h"
+#include "frame.h"
+#include "msgsize.h"
+#include "pace.h"
+#include "peer.h"
+#include "transport.h"
+#include "transport_hook.h"
+#include "units.h"
+
+#define RTT_MAX_SAMPLES 20000u
+
+/* Waits until fd has events; 0, or -1 when it hung up or stop was set. */
+static int wait_fd(int fd, short events, const atomic_int *stop)
+{
+    struct pollfd p = {.fd = fd, .events = events};
+    while (!(stop && atomic_load_explicit(stop, memory_order_relaxed))) {
+        int r = poll(&p, 1, 100); /* the timeout only notices stop */
+        if (r > 0)
+            return (p.revents & events) ? 0 : -1;
+        if (r < 0 && errno != EINTR)
+            return -1;
+    }
+    return -1;
+}
+
+struct writer {
+    int fd;
+    size_t write_size;
+    atomic_int stop;
+    uint8_t *buf;
+};
+
+/* Writes write_size bytes a call, as fast as the fd takes them, until stop. */
+static void *writer_main(void *arg)
+{
+    struct writer *w = arg;
+    while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
+        ssize_t n = write(w->fd, w->buf, w->write_size);
+        if (n < 0 && errno == EAGAIN) {
+            if (wait_fd(w->fd, POLLOUT, &w->stop) < 0)
+                break;
+        } else if (n < 0 && errno != EINTR) {
+            break;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Reads fd for phase_ns after the first byte arrives (a short warmup before
+ * that is not counted); bytes per second.  A writer thread feeds the other end.
+ */
+static double stream_rate(int wfd, int rfd, size_t write_size, uint64_t phase_ns)
+{
+    struct writer w = {.fd = wfd, .write_size = write_size};
+    atomic_init(&w.stop, 0);
+    w.buf = calloc(1, write_size);
+    uint8_t *rbuf = malloc(1 << 16);
+    pthread_t t;
+    if (!w.buf || !rbuf || pthread_create(&t, NULL, writer_main, &w) != 0) {
+        free(w.buf);
+        free(rbuf);
+        return 0;
+    }
+    uint64_t warm_end = sb_now_ns() + phase_ns / 5, start = 0, end = 0, bytes = 0;
+    atomic_int never = 0;
+    for (;;) {
+        ssize_t n = read(rfd, rbuf, 1 << 16);
+        uint64_t now = sb_now_ns();
+        if (n > 0) {
+            if (now < warm_end)
+                continue;
+            if (!start) {
+                start = now;
+                end = now + phase_ns;
+                continue;
+            }
+            bytes += (uint64_t)n;
+            if (now >= end) {
+                end = now;
+                break;
+            }
+        } else if (n < 0 && errno == EAGAIN) {
+            if (wait_fd(rfd, POLLIN, &never) < 0)
+                break;
+        } else if (!(n < 0 && errno == EINTR)) {
+            break;
+        }
+    }
+    atomic_store(&w.stop, 1);
+    pthread_join(t, NULL);
+    free(w.buf);
+    /* Drain what is still in flight so the next phase starts empty. */
+    struct pollfd p = {.fd = rfd, .events = POLLIN};
+    while (poll(&p, 1, 50) > 0 && (p.revents & POLLIN) && read(rfd, rbuf, 1 << 16) > 0)
+        ;
+    free(rbuf);
+    return start && end > start ? (double)bytes * 1e9 / (double)(end - start) : 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* One message there and back at a time, for phase_ns; p50 and p99 in out. */
+static int measure_rtt(int fd, size_t msg_size, uint64_t phase_ns, struct sb_ceiling *out)
+{
+    uint64_t *s = malloc(RTT_MAX_SAMPLES * sizeof(*s));
+    uint8_t *msg = calloc(1, msg_size), *back = malloc(msg_size);
+    if (!s || !msg || !back) {
+        free(s);
+        free(msg);
+        free(back);
+        return -1;
+    }
+    atomic_int never = 0;
+    uint64_t end = sb_now_ns() + phase_ns;
+    size_t n = 0;
+    int rc = 0;
+    while (n < RTT_MAX_SAMPLES && sb_now_ns() < end && rc == 0) {
+        uint64_t t = sb_now_ns();
+        for (size_t done = 0; done < msg_size && rc == 0;) {
+            ssize_t w = write(fd, msg + done, msg_size - done);
+            if (w > 0)
+                done += (size_t)w;
+            else if (w < 0 && errno == EAGAIN)
+                rc = wait_fd(fd, POLLOUT, &never);
+            else if (!(w < 0 && errno == EINTR))
+                rc = -1;
+        }
+        for (size_t got = 0; got < msg_size && rc == 0;) {
+            ssize_t r = read(fd, back + got, msg_size - got);
+            if (r > 0)
+                got += (size_t)r;
+            else if (r < 0 && errno == EAGAIN)
+                rc = wait_fd(fd, POLLIN, &never);
+            else if (!(r < 0 && errno == EINTR))
+                rc = -1;
+        }
+        if (rc == 0)
+            s[n++] = sb_now_ns() - t;
+    }
+    if (n) {
+        /* The first samples warm the path up: drop a tenth. */
+        size_t skip = n / 10;
+        qsort(s + skip, n - skip, sizeof(*s), cmp_u64);
+        out->rtt_p50_ns = s[skip + (n - skip) / 2];
+        out->rtt_p99_ns = s[skip + (size_t)((double)(n - skip - 1) * 0.99)];
+        out->rtt_samples = n - skip;
+    }
+    free(s);
+    free(msg);
+    free(back);
+    return n ? 0 : -1;
+}
+
+int sb_calibrate_pty(size_t write_size, size_t msg_size, uint64_t phase_ns,
+                     struct sb_ceiling *out, struct sb_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->write_size = write_size = write_size ? write_size : 4096;
+    out->msg_size = msg_size = msg_size ? msg_size : 64;
+    struct sb_link_params lp;
+    memset(&lp, 0, sizeof(lp));
+    struct sb_transport *t;
+    if (sb_transport_open("pty", &lp, &t, err) != SBUF_OK)
+        return -1;
+    int rc = -1;
+    struct sb_peer echo = {0};
+    /* The far end opened here too, so that the echo peer's end keeps the
+     * pair alive while this one closes (socat exits when a side hangs up). */
+    int far = open(t->peer_path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (far < 0 || sb_tty_make_raw(far, 0) < 0) {
+        sb_errf(err, SB_EXIT_MISSING, "calibrate: opening %s: %s", t->peer_path, strerror(errno));
+        goto out;
+    }
+    out->oneway_bytes_per_s = stream_rate(t->fd, far, write_size, phase_ns);
+    if (sb_peer_start(&lp, t->peer_path, 0, &echo, err) != SBUF_OK)
+        goto out;
+    /* The echo must have the far end open before ours closes: one round
+     * trip proves it (it answers only once it has opened the pty). */
+    uint8_t one = 0x55;
+    struct pollfd p = {.fd = t->fd, .events = POLLIN};
+    if (write(t->fd, &one, 1) != 1 || poll(&p, 1, 5000) != 1 || read(t->fd, &one, 1) != 1) {
+        sb_errf(err, SB_EXIT_MISSING, "calibrate: the echo peer did not answer");
+        goto out;
+    }
+    close(far);
+    far = -1;
+    if (measure_rtt(t->fd, msg_size, phase_ns / 2, out) < 0) {
+        sb_errf(err, SB_EXIT_MISSING, "calibrate: the echo round trip failed");
+        goto out;
+    }
+    out->echo_bytes_per_s = stream_rate(t->fd, t->fd, write_size, phase_ns);
+    rc = out->oneway_bytes_per_s > 0 && out->echo_bytes_per_s > 0 ? 0 : -1;
+    if (rc < 0)
+        sb_errf(err, SB_EXIT_MISSING, "calibrate: no data moved through the pty pair");
+out:
+    if (far >= 0)
+        close(far);
+    sb_transport_close(t);
+    sb_peer_stop(&echo);
+    return rc;
+}
+
+const struct sb_ceiling *sb_calibrate_cached(size_t write_size, size_t msg_size,
+                                             struct sb_err *err)
+{
+    /* A run's process calibrates once per shape; runs are sequential. */
+    static struct sb_ceiling cache[8];
+    static size_t n;
+    write_size = write_size ? write_size : 4096;
+    msg_size = msg_size ? msg_size : 64;
+    for (size_t i = 0; i < n; i++)
+        if (cache[i].write_size == write_size && cache[i].msg_size == msg_size)
+            return &cache[i];
+    struct sb_ceiling c;
+    if (sb_calibrate_pty(write_size, msg_size, 1000000000u, &c, err) < 0)
+        return NULL;
+    size_t slot = n < 8 ? n++ : 7;
+    cache[slot] = c;
+    return &cache[slot];
+}
+
+void sb_link_ceilings(struct sb_run_params *p)
+{
+    if (strcmp(p->transport, "pty") != 0 || p->link.ceiling_bytes_per_s > 0 ||
+        getenv("SERBENCH_NO_CALIBRATE"))
+        return;
+    size_t frame = sb_frame_size(sb_msg_spec_max(&p->message));
+    struct sb_err err = {0};
+    const struct sb_ceiling *c = sb_calibrate_cached(p->link.write_size, frame, &err);
+    if (!c) {
+        sb_warnf("pty ceilings not measured: %s", err.msg);
+        return;
+    }
+    p->link.ceiling_bytes_per_s = c->oneway_bytes_per_s;
+    p->link.ceiling_echo_bytes_per_s = c->echo_bytes_per_s;
+    p->link.ceiling_rtt_p50_ns = c->rtt_p50_ns;
+}
+
+/* ---- serbench calibrate ---------------------------------------------------- */
+
+static int calibrate_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"write-size", required_argument, NULL, 'w'},
+        {"message", required_argument, NULL, 'm'},
+        {"duration", required_argument, NULL, 'd'},
+        {NULL, 0, NULL, 0},
+    };
+    uint64_t ws = 4096, msg = 64, dur = 1000000000u;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "w:m:d:", opts, NULL)) != -1) {
+        int bad = 0;
+        if (opt == 'w')
+            bad = sb_parse_size(optarg, &ws) < 0 || ws == 0 || ws > (16u << 20);
+        else if (opt == 'm')
+            bad = sb_parse_size(optarg, &msg) < 0 || msg == 0 || msg > (1u << 20);
+        else if (opt == 'd')
+            bad = sb_parse_duration(optarg, &dur) < 0 || dur < 10000000u;
+        else
+            bad = 1;
+        if (bad) {
+            sb_warnf("calibrate: usage: %s", sb_cmd_calibrate.usage);
+            return SB_EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        sb_warnf("calibrate: usage: %s", sb_cmd_calibrate.usage);
+        return SB_EXIT_USAGE;
+    }
+    struct sb_err err = {0};
+    struct sb_ceiling c;
+    if (sb_calibrate_pty((size_t)ws, (size_t)msg, dur, &c, &err) < 0) {
+        sb_warnf("%s", err.msg);
+        return err.code ? err.code : SB_EXIT_MISSING;
+    }
+    printf("pty ceilings through one socat pair, no strategy in between:\n"
+           "  fd-to-fd       %10.1f MB/s  (%zu-byte writes)\n"
+           "  echo loop      %10.1f MB/s  (%zu-byte writes, through peer echo and back)\n"
+           "  echo rtt p50   %10.1f us    (%zu-byte message, %llu samples)\n"
+           "  echo rtt p99   %10.1f us\n",
+           c.oneway_bytes_per_s / 1e6, c.write_size, c.echo_bytes_per_s / 1e6, c.write_size,
+           (double)c.rtt_p50_ns / 1e3, c.msg_size, (unsigned long long)c.rtt_samples,
+           (double)c.rtt_p99_ns / 1e3);
+    return SB_EXIT_OK;
+}
+
+const struct sb_command sb_cmd_calibrate = {
+    .name = "calibrate",
+    .usage = "serbench calibrate [--write-size N] [--message N] [--duration D]",
+    .summary = "measure the pty path's ceilings (throughput, echo round trip) with no strategy",
+    .help = "Starts one socat pair and measures, with plain read(2)/write(2) and no buffer\n"
+            "strategy: the fd-to-fd throughput at --write-size (4KiB), the throughput of\n"
+            "the echo loop through peer echo, and the echo round trip of one --message\n"
+            "(64 B) at a time; each phase lasts --duration (1s).  Every pty run measures\n"
+            "these once per process and carries them into runs.csv.\n",
+    .main = calibrate_main,
+};

@@ -1,0 +1,454 @@
+/*
+ * io.c - the TX and RX pumps between the run's buffers and a port (io.h).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "io.h"
+#include "pace.h"
+
+#define IO_END_BUFFER (64u * 1024u) /* the tail of the echo, scanned for the answer */
+
+static inline int aborted(const struct sb_io *io)
+{
+    /* Relaxed: the flag carries no data; the pipe kicks make it prompt. */
+    return atomic_load_explicit(&io->ctl->abort, memory_order_relaxed);
+}
+
+void sb_io_fail(struct sb_io *io, const char *fmt, ...)
+{
+    int expected = 0;
+    /* The first failure is the cause; later ones are its consequences.  The
+     * reason is written before failed is published (release), so whoever
+     * sees failed (acquire) sees the whole reason. */
+    if (atomic_compare_exchange_strong(&io->failed, &expected, -1)) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(io->reason, sizeof(io->reason), fmt, ap);
+        va_end(ap);
+        atomic_store_explicit(&io->failed, 1, memory_order_release);
+    }
+    sb_io_abort(io);
+}
+
+void sb_io_abort(struct sb_io *io)
+{
+    atomic_store_explicit(&io->ctl->abort, 1, memory_order_relaxed);
+    sb_pipe_kick(io->tx);
+    sb_pipe_kick(io->rx);
+    sb_wakeup_kick(&io->flight);
+}
+
+/* Bytes written and neither read back nor lost on the way. */
+static uint64_t in_flight(const struct sb_io *io)
+{
+    /* Relaxed: counters only; a stale value delays or hastens a write a little. */
+    uint64_t tx = atomic_load_explicit(&io->tx_bytes, memory_order_relaxed);
+    uint64_t back = atomic_load_explicit(&io->rx_bytes, memory_order_relaxed);
+    if (io->peer_lost)
+        back += atomic_load_explicit(io->peer_lost, memory_order_relaxed);
+    return tx > back ? tx - back : 0;
+}
+
+/*
+ * Hysteresis: once the window is full, the TX pump waits until half of it
+ * is free, and the RX pump wakes it only then.  On a slow link the bytes
+ * come back a few at a time; waking the TX pump (and through it the
+ * producer) for each trickle would cost a context switch per millisecond.
+ */
+static int window_half_open(void *arg)
+{
+    struct sb_io *io = arg;
+    return in_flight(io) <= io->window / 2 || aborted(io);
+}
+
+/* RX pump, after reading: wakes the TX pump if it waits and may now write. */
+static void window_notify(struct sb_io *io)
+{
+    if (io->window && in_flight(io) <= io->window / 2)
+        sb_wakeup_notify(&io->flight);
+}
+
+static const char *hup_reason(short rev)
+{
+    return rev & POLLNVAL ? "the port's descriptor became invalid"
+           : rev & POLLERR ? "the port reported an error (POLLERR)"
+                           : "the peer hung up (POLLHUP)";
+}
+
+/*
+ * Blocks until the port has events, or wake's eventfd is written (a kick:
+ * abort or close), or the safety timeout.  The waiting flag of wake is not
+ * raised: the other side's ordinary notifies are not needed here (there is
+ * data to write / room to read into), so they stay free.  Returns the
+ * port's revents.
+ */
+static short wait_port(struct sb_io *io, short events, struct sb_wakeup *wake)
+{
+    struct pollfd p[2] = {{.fd = io->fd, .events = events},
+                          {.fd = sb_wakeup_fd(wake), .events = POLLIN}};
+    struct timespec ts = {0, SB_WAIT_SAFETY_NS};
+    if (ppoll(p, 2, &ts, NULL) <= 0)
+        return 0;
+    if (p[1].revents & POLLIN) {
+        uint64_t count;
+        ssize_t rc = read(p[1].fd, &count, sizeof(count)); /* this pump is its only waiter */
+        (void)rc;
+    }
+    return p[0].revents;
+}
+
+static int port_dead(short rev)
+{
+    /* POLLHUP with POLLIN: read what is left first; the read then fails. */
+    return (rev & (POLLERR | POLLNVAL)) || ((rev & POLLHUP) && !(rev & POLLIN));
+}
+
+/* ---- TX pump ------------------------------------------------------------- */
+
+static int tx_ready(void *arg)
+{
+    struct sb_io *io = arg;
+    return sbuf_used(io->tx->b) > 0 ||
+           atomic_load_explicit(&io->tx->closed, memory_order_acquire) || aborted(io);
+}
+
+/* Writes all of buf (the stats request), waiting for room as needed. */
+static int write_all(struct sb_io *io, const uint8_t *buf, size_t n)
+{
+    while (n && !aborted(io)) {
+        ssize_t w = write(io->fd, buf, n);
+        if (w > 0) {
+            buf += w;
+            n -= (size_t)w;
+        } else if (w < 0 && errno == EAGAIN) {
+            short rev = wait_port(io, POLLOUT, &io->tx->data);
+            if (port_dead(rev)) {
+                sb_io_fail(io, "%s while writing", hup_reason(rev));
+                return -1;
+            }
+        } else if (!(w < 0 && errno == EINTR)) {
+            sb_io_fail(io, "writing to the port: %s", w < 0 ? strerror(errno) : "wrote nothing");
+            return -1;
+        }
+    }
+    return n ? -1 : 0;
+}
+
+/* At most limit bytes of the spans as an iovec; returns the entries used. */
+static int spans_iov(const struct sbuf_span v[2], size_t limit, struct iovec iov[2])
+{
+    int k = 0;
+    for (int i = 0; i < 2 && limit; i++) {
+        if (!v[i].n)
+            continue;
+        size_t n = v[i].n < limit ? v[i].n : limit;
+        iov[k].iov_base = v[i].p;
+        iov[k].iov_len = n;
+        limit -= n;
+        k++;
+    }
+    return k;
+}
+
+static void *tx_main(void *arg)
+{
+    struct sb_io *io = arg;
+    struct sbuf *b = io->tx->b;
+    size_t limit = io->write_size ? io->write_size : SIZE_MAX;
+    while (!aborted(io)) {
+        size_t lim = limit;
+        if (io->window) {
+            uint64_t f = in_flight(io);
+            if (f >= io->window) {
+                sb_wakeup_await(&io->flight, window_half_open, io, SB_WAIT_SAFETY_NS);
+                continue;
+            }
+            if (io->window - f < lim)
+                lim = io->window - f;
+        }
+        /* Acquire, before the view: a close seen here means the view shows
+         * every byte the producer will ever commit. */
+        int closed = atomic_load_explicit(&io->tx->closed, memory_order_acquire);
+        struct sbuf_span v[2];
+        size_t n = sbuf_read_view(b, v);
+        if (n == 0) {
+            sbuf_read_release(b, 0);
+            if (closed)
+                break;
+            sb_wakeup_await(&io->tx->data, tx_ready, io, SB_WAIT_SAFETY_NS);
+            continue;
+        }
+        struct iovec iov[2];
+        ssize_t w = writev(io->fd, iov, spans_iov(v, lim, iov));
+        sbuf_read_release(b, w > 0 ? (size_t)w : 0);
+        if (w > 0) {
+            atomic_fetch_add_explicit(&io->tx_bytes, (uint64_t)w, memory_order_relaxed);
+            sb_wakeup_notify(&io->tx->room);
+        } else if (w < 0 && errno == EAGAIN) {
+            short rev = wait_port(io, POLLOUT, &io->tx->data);
+            if (port_dead(rev))
+                sb_io_fail(io, "%s while writing", hup_reason(rev));
+        } else if (!(w < 0 && errno == EINTR)) {
+            sb_io_fail(io, "writing to the port: %s", w < 0 ? strerror(errno) : "wrote nothing");
+        }
+    }
+    if (!aborted(io)) {
+        /* Every data byte is out: ask the peer for its counters.  end_mode
+         * is published before the request is written, so the RX pump cannot
+         * read the answer without looking for it. */
+        uint8_t req[SB_FRAME_OVERHEAD];
+        size_t n = sb_ctrl_encode_request(req, sizeof(req));
+        atomic_store_explicit(&io->end_mode, 1, memory_order_seq_cst);
+        if (write_all(io, req, n) == 0)
+            atomic_store_explicit(&io->request_ns, sb_now_ns(), memory_order_relaxed);
+    }
+    return NULL;
+}
+
+/* ---- RX pump ------------------------------------------------------------- */
+
+/*
+ * After a commit: wakes the consumer unless it sleeps for more bytes than
+ * the buffer holds (traffic.h, want).  The fence orders the commit before
+ * the load of want, pairing with the fence in the consumer's await, which
+ * follows its store of want: either the consumer's check sees the commit,
+ * or this load sees its want (and the notify below sees it waiting).
+ */
+static void rx_notify(struct sb_io *io)
+{
+    atomic_thread_fence(memory_order_seq_cst);
+    size_t want = atomic_load_explicit(&io->rx->want, memory_order_relaxed);
+    if (want && sbuf_used(io->rx->b) < want)
+        return;
+    sb_wakeup_notify(&io->rx->data);
+}
+
+static int rx_room_ready(void *arg)
+{
+    struct sb_io *io = arg;
+    return sbuf_space(io->rx->b) > 0 || aborted(io);
+}
+
+/* Copies n bytes into the rx buffer (the tail of the echo only), waiting for room. */
+static void push_rx(struct sb_io *io, const uint8_t *src, size_t n)
+{
+    while (n && !aborted(io)) {
+        size_t w = sbuf_write(io->rx->b, src, n);
+        if (w) {
+            src += w;
+            n -= w;
+            atomic_fetch_add_explicit(&io->rx_bytes, w, memory_order_relaxed);
+            rx_notify(io);
+            window_notify(io);
+            continue;
+        }
+        short rev;
+        sb_wakeup_await_fd(&io->rx->room, rx_room_ready, io, io->fd, 0, &rev, SB_WAIT_SAFETY_NS);
+        if (port_dead(rev))
+            sb_io_fail(io, "%s", hup_reason(rev));
+    }
+}
+
+/* 1 if a control frame may start at b[0] (n bytes known), judging what is there. */
+static int ctrl_candidate(const uint8_t *b, size_t n)
+{
+    static const uint8_t prefix[4] = {SB_FRAME_MAGIC0, SB_FRAME_MAGIC1, SB_FRAME_VERSION,
+                                      SB_CTRL_FLAG};
+    if (memcmp(b, prefix, n < 4 ? n : 4) != 0)
+        return 0;
+    if (n < SB_FRAME_HEADER)
+        return 1;
+    uint32_t len;
+    unsigned flags;
+    uint64_t seq;
+    return sb_wire_header(b, &len, &flags, &seq) && flags == SB_CTRL_FLAG &&
+           sb_frame_size(len) <= SB_CTRL_MAX_FRAME;
+}
+
+/*
+ * The tail of the echo, after the stats request went out: passes data on
+ * to the rx buffer and keeps back what may be the answer.  Returns 1 once
+ * the answer is complete.
+ */
+static int rx_end_feed(struct sb_io *io, uint8_t *lb, size_t *lb_len)
+{
+    for (;;) {
+        size_t n = *lb_len, i = 0;
+        while (i < n) {
+            const uint8_t *hit = memchr(lb + i, SB_FRAME_MAGIC0, n - i);
+            if (!hit) {
+                i = n;
+                break;
+            }
+            i = (size_t)(hit - lb);
+            if (ctrl_candidate(lb + i, n - i))
+                break;
+            i++;
+        }
+        if (i) {
+            push_rx(io, lb, i);
+            memmove(lb, lb + i, n - i);
+            *lb_len = n -= i;
+        }
+        if (n < SB_FRAME_HEADER)
+            return 0;
+        uint32_t len;
+        unsigned flags;
+        uint64_t seq;
+        sb_wire_header(lb, &len, &flags, &seq); /* checked by ctrl_candidate */
+        size_t total = sb_frame_size(len);
+        if (n < total)
+            return 0;
+        if (sb_ctrl_decode(lb, total, &io->answer_kind, &io->dev) == 0) {
+            io->stray_bytes = n - total;
+            return 1;
+        }
+        /* A good header with a bad payload: not an answer after all. */
+        push_rx(io, lb, 1);
+        memmove(lb, lb + 1, n - 1);
+        *lb_len = n - 1;
+    }
+}
+
+static void *rx_main(void *arg)
+{
+    struct sb_io *io = arg;
+    struct sbuf *b = io->rx->b;
+    uint8_t *lb = NULL; /* end mode: the tail, copied */
+    size_t lb_len = 0;
+    while (!aborted(io)) {
+        ssize_t r;
+        if (lb) {
+            r = read(io->fd, lb + lb_len, IO_END_BUFFER - lb_len);
+        } else {
+            struct sbuf_span v[2];
+            size_t room = sbuf_write_reserve(b, v);
+            if (room == 0) {
+                sbuf_write_commit(b, 0);
+                short rev;
+                sb_wakeup_await_fd(&io->rx->room, rx_room_ready, io, io->fd, 0, &rev,
+                                   SB_WAIT_SAFETY_NS);
+                if (port_dead(rev))
+                    sb_io_fail(io, "%s", hup_reason(rev));
+                continue;
+            }
+            struct iovec iov[2];
+            /* At most what the end-mode buffer holds, should these bytes
+             * turn out to be the tail of the echo. */
+            r = readv(io->fd, iov, spans_iov(v, IO_END_BUFFER, iov));
+            /* Loaded after the read: if the answer can be in these bytes,
+             * the request was written before, and so was end_mode. */
+            if (r > 0 && atomic_load_explicit(&io->end_mode, memory_order_seq_cst)) {
+                lb = malloc(IO_END_BUFFER);
+                if (!lb) {
+                    sbuf_write_commit(b, 0);
+                    sb_io_fail(io, "out of memory");
+                    break;
+                }
+                /* r <= IO_END_BUFFER: copied in order, then the reservation
+                 * is abandoned. */
+                size_t k = 0;
+                for (int i = 0; i < 2 && k < (size_t)r; i++) {
+                    size_t c = v[i].n < (size_t)r - k ? v[i].n : (size_t)r - k;
+                    memcpy(lb + k, v[i].p, c);
+                    k += c;
+                }
+                sbuf_write_commit(b, 0);
+                r = (ssize_t)k;
+            } else {
+                sbuf_write_commit(b, r > 0 ? (size_t)r : 0);
+                if (r > 0) {
+                    atomic_fetch_add_explicit(&io->rx_bytes, (uint64_t)r, memory_order_relaxed);
+                    atomic_store_explicit(&io->last_rx_ns, sb_now_ns(), memory_order_relaxed);
+                    rx_notify(io);
+                    window_notify(io);
+                    continue;
+                }
+                goto read_failed;
+            }
+        }
+        if (r > 0) {
+            atomic_store_explicit(&io->last_rx_ns, sb_now_ns(), memory_order_relaxed);
+            lb_len += (size_t)r;
+            if (rx_end_feed(io, lb, &lb_len)) {
+                atomic_store_explicit(&io->done, 1, memory_order_release);
+                break;
+            }
+            continue;
+        }
+    read_failed:
+        if (r == 0) {
+            sb_io_fail(io, "the peer closed the port (end of file)");
+        } else if (errno == EAGAIN) {
+            short rev = wait_port(io, POLLIN, &io->rx->room);
+            if (port_dead(rev))
+                sb_io_fail(io, "%s", hup_reason(rev));
+        } else if (errno != EINTR) {
+            sb_io_fail(io, "reading from the port: %s%s", strerror(errno),
+                       errno == EIO ? " (the peer went away)" : "");
+        }
+    }
+    free(lb);
+    sb_pipe_close(io->rx);
+    return NULL;
+}
+
+/* ---- lifetime ------------------------------------------------------------- */
+
+int sb_io_start(struct sb_io *io, int fd, struct sb_pipe *tx, struct sb_pipe *rx,
+                struct sb_run_ctl *ctl, size_t write_size, size_t window,
+                _Atomic uint64_t *peer_lost)
+{
+    if (!io || fd < 0 || !tx || !rx || !ctl)
+        return SBUF_EINVAL;
+    memset(io, 0, sizeof(*io));
+    io->fd = fd;
+    io->tx = tx;
+    io->rx = rx;
+    io->ctl = ctl;
+    io->write_size = write_size;
+    io->window = window;
+    io->peer_lost = peer_lost;
+    if (sb_wakeup_init(&io->flight) != SBUF_OK)
+        return SBUF_EIO;
+    atomic_init(&io->tx_bytes, 0);
+    atomic_init(&io->rx_bytes, 0);
+    atomic_init(&io->last_rx_ns, sb_now_ns());
+    atomic_init(&io->request_ns, 0);
+    atomic_init(&io->end_mode, 0);
+    atomic_init(&io->done, 0);
+    atomic_init(&io->failed, 0);
+    if (pthread_create(&io->tx_thread, NULL, tx_main, io) != 0) {
+        sb_wakeup_destroy(&io->flight);
+        return SBUF_EIO;
+    }
+    io->threads |= 1;
+    if (pthread_create(&io->rx_thread, NULL, rx_main, io) != 0) {
+        sb_io_abort(io);
+        pthread_join(io->tx_thread, NULL);
+        io->threads = 0;
+        sb_wakeup_destroy(&io->flight);
+        return SBUF_EIO;
+    }
+    io->threads |= 2;
+    return SBUF_OK;
+}
+
+void sb_io_join(struct sb_io *io)
+{
+    if (io->threads & 1)
+        pthread_join(io->tx_thread, NULL);
+    if (io->threads & 2)
+        pthread_join(io->rx_thread, NULL);
+    if (io->threads)
+        sb_wakeup_destroy(&io->flight);
+    io->threads = 0;
+}
