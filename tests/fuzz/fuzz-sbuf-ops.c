@@ -45,18 +45,16 @@ struct run {
     uint8_t counter; /* mixed into written data: makes order visible */
     uint64_t bytes_in, bytes_out, discarded, overflows, underruns;
     size_t peak;
-    uint8_t *tmp;
-    size_t tmplen;
+    uint8_t *tmp; /* the operation's buffer */
 };
 
+/* A fresh buffer of exactly n bytes, so ASan sees a call that writes
+ * (sbuf_read, peek, readline) or reads (write) one byte more than asked. */
 static uint8_t *scratch(struct run *r, size_t n)
 {
-    if (n + 1 > r->tmplen) {
-        free(r->tmp);
-        r->tmplen = 2 * (n + 1);
-        r->tmp = malloc(r->tmplen);
-        FZ_CHECK(r->tmp, "out of memory");
-    }
+    free(r->tmp);
+    r->tmp = malloc(n);
+    FZ_CHECK(r->tmp || n == 0, "out of memory");
     return r->tmp;
 }
 
@@ -330,13 +328,8 @@ static void configure(struct run *r, struct sbuf_config *c)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static struct run run; /* the scratch buffer outlives an input */
+    struct run run = {0};
     struct run *r = &run;
-    uint8_t *tmp = r->tmp;
-    size_t tmplen = r->tmplen;
-    memset(r, 0, sizeof(*r));
-    r->tmp = tmp;
-    r->tmplen = tmplen;
     r->in.p = data;
     r->in.n = size;
 
@@ -383,5 +376,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_state(r, "drain");
     sbuf_destroy(r->b);
     sbt_deque_free(&r->m);
+    free(r->tmp);
     return 0;
 }
