@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ini_reader.h"
+#include "fileio.h"
 
 const char *sb_ini_reader_file(const struct sb_ini_reader *r)
 {
@@ -37,12 +38,12 @@ static int push_file(struct sb_ini_reader *r, const char *path)
             return sb_errf(r->err, SB_EXIT_USAGE, "%s:%u: include %s: includes itself (%s)",
                            AT(r), path, r->stack[i].path);
     }
-    FILE *f = fopen(path, "r");
+    const char *why;
+    FILE *f = sb_fopen_regular(path, &why);
     if (!f) {
         if (r->depth == 0)
-            return sb_errf(r->err, SB_EXIT_USAGE, "%s: %s", path, strerror(errno));
-        return sb_errf(r->err, SB_EXIT_USAGE, "%s:%u: include %s: %s", AT(r), path,
-                       strerror(errno));
+            return sb_errf(r->err, SB_EXIT_USAGE, "%s: %s", path, why);
+        return sb_errf(r->err, SB_EXIT_USAGE, "%s:%u: include %s: %s", AT(r), path, why);
     }
     struct sb_ini_file *top = &r->stack[r->depth++];
     top->f = f;

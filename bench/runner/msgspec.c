@@ -8,6 +8,7 @@
 #include "frame.h"
 #include "msgsize.h"
 #include "msgspec.h"
+#include "fileio.h"
 #include "units.h"
 
 static int size_in_range(const char *s, uint32_t *out)
@@ -90,9 +91,10 @@ static int parse_replay(const char *file, const char *relto, struct sb_msg_spec 
         snprintf(path, sizeof(path), "%s", file);
     else
         snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - relto), relto, file);
-    FILE *f = fopen(path, "r");
+    const char *reason;
+    FILE *f = sb_fopen_regular(path, &reason);
     if (!f) {
-        snprintf(why, len, "cannot read %s: %s", path, strerror(errno));
+        snprintf(why, len, "cannot read %s: %s", path, reason);
         return -1;
     }
     uint32_t *sizes = NULL;
