@@ -13,31 +13,51 @@
 #include "frame.h"
 #include "rng.h"
 
-/* ---- little-endian fields, byte by byte (compilers fuse these) --------- */
+/* ---- little-endian fields ------------------------------------------------
+ * Explicit little-endian encoding: a value is converted to little-endian
+ * and copied byte for byte, never read or written through a cast.  memcpy
+ * of a fixed size compiles to one unaligned load or store. */
+
+static inline uint32_t to_le32(uint32_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+}
+
+static inline uint64_t to_le64(uint64_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
 
 static inline void put_le32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
+    v = to_le32(v);
+    memcpy(p, &v, sizeof(v));
 }
 
 static inline void put_le64(uint8_t *p, uint64_t v)
 {
-    put_le32(p, (uint32_t)v);
-    put_le32(p + 4, (uint32_t)(v >> 32));
+    v = to_le64(v);
+    memcpy(p, &v, sizeof(v));
 }
 
 static inline uint32_t get_le32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
+    uint32_t v;
+    memcpy(&v, p, sizeof(v));
+    return to_le32(v); /* the swap is its own inverse */
 }
 
 static inline uint64_t get_le64(const uint8_t *p)
 {
-    return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+    uint64_t v;
+    memcpy(&v, p, sizeof(v));
+    return to_le64(v);
 }
 
 enum {

@@ -62,6 +62,16 @@ void sb_run_ctl_init(struct sb_run_ctl *ctl, const struct sb_run_params *p)
     atomic_init(&ctl->first_measured_seq, UINT64_MAX);
     atomic_init(&ctl->live_bytes, 0);
     atomic_init(&ctl->measure_start_ns, 0);
+    atomic_init(&ctl->producer_blocked_ns, 0);
+    atomic_init(&ctl->consumer_starved_ns, 0);
+}
+
+int sb_run_ctl_deadlocked(const struct sb_run_ctl *ctl, uint64_t now)
+{
+    uint64_t p = atomic_load_explicit(&ctl->producer_blocked_ns, memory_order_relaxed);
+    uint64_t c = atomic_load_explicit(&ctl->consumer_starved_ns, memory_order_relaxed);
+    uint64_t since = p > c ? p : c;
+    return p && c && now > since && now - since >= SB_DEADLOCK_NS;
 }
 
 static inline int aborted(const struct sb_run_ctl *ctl)
@@ -77,15 +87,29 @@ enum offer_result { OFFER_WRITTEN, OFFER_DROPPED, OFFER_UNFIT, OFFER_ABORTED };
 struct room_wait {
     struct sb_pipe *pipe;
     size_t need;
+    size_t used;       /* what the buffer held when the write was refused */
+    int refused_room;  /* ... although it reported room for the frame */
     const struct sb_run_ctl *ctl;
 };
 
-/* Worth retrying: room for the frame, or an empty buffer (which either
- * takes the frame or proves it never fits), or an abort. */
+/*
+ * Worth retrying: room for the frame, or an empty buffer (which either
+ * takes the frame or proves it never fits), or an abort.  A buffer that
+ * refused the frame while reporting room for it (a strategy bug, or space
+ * it cannot use contiguously) is retried only after the reader released
+ * something: retrying on its word alone would spin.
+ */
 static int room_ready(void *arg)
 {
     const struct room_wait *w = arg;
-    return sbuf_space(w->pipe->b) >= w->need || sbuf_used(w->pipe->b) == 0 || aborted(w->ctl);
+    if (aborted(w->ctl))
+        return 1;
+    size_t used = sbuf_used(w->pipe->b);
+    if (used == 0)
+        return 1;
+    if (w->refused_room)
+        return used < w->used;
+    return sbuf_space(w->pipe->b) >= w->need;
 }
 
 static inline int write_frame(struct sb_pipe *tx, const uint8_t *frame, size_t n)
@@ -96,30 +120,52 @@ static inline int write_frame(struct sb_pipe *tx, const uint8_t *frame, size_t n
     return 1;
 }
 
-static enum offer_result offer(struct sb_pipe *tx, const struct sb_run_ctl *ctl,
-                               uint8_t *frame, size_t n)
+/* Marks a side as waiting on the other since now (0 = not), for the
+ * deadlock watch.  Relaxed: a hint the supervisor reads a second later. */
+static inline void waiting_since(_Atomic uint64_t *flag, uint64_t now)
 {
-    for (;;) {
-        if (write_frame(tx, frame, n))
-            return OFFER_WRITTEN;
-        if (ctl->p->overflow == SB_OVERFLOW_DROP)
-            return OFFER_DROPPED;
-        if (sbuf_used(tx->b) == 0) {
+    atomic_store_explicit(flag, now, memory_order_relaxed);
+}
+
+static enum offer_result offer(struct sb_pipe *tx, struct sb_run_ctl *ctl, uint8_t *frame,
+                               size_t n)
+{
+    enum offer_result r = OFFER_WRITTEN;
+    int blocked = 0;
+    while (!write_frame(tx, frame, n)) {
+        if (ctl->p->overflow == SB_OVERFLOW_DROP) {
+            r = OFFER_DROPPED;
+            break;
+        }
+        size_t used = sbuf_used(tx->b);
+        if (used == 0) {
             /* The reader may have emptied it since the write: try once
              * more; refused by an empty buffer, the frame can never fit. */
             if (write_frame(tx, frame, n))
-                return OFFER_WRITTEN;
-            if (sbuf_used(tx->b) == 0)
-                return OFFER_UNFIT;
+                break;
+            if (sbuf_used(tx->b) == 0) {
+                r = OFFER_UNFIT;
+                break;
+            }
+            continue;
         }
-        struct room_wait w = {tx, n, ctl};
+        if (!blocked) {
+            blocked = 1;
+            waiting_since(&ctl->producer_blocked_ns, sb_now_ns());
+        }
+        struct room_wait w = {tx, n, used, sbuf_space(tx->b) >= n, ctl};
         sb_wakeup_await(&tx->room, room_ready, &w, SB_WAIT_SAFETY_NS);
-        if (aborted(ctl))
-            return OFFER_ABORTED;
+        if (aborted(ctl)) {
+            r = OFFER_ABORTED;
+            break;
+        }
         /* Latency runs from when the frame enters the buffer, not from
          * when it first found no room. */
         sb_frame_restamp(frame, sb_now_ns());
     }
+    if (blocked)
+        waiting_since(&ctl->producer_blocked_ns, 0);
+    return r;
 }
 
 /* Has the measured phase reached the run's length? */
@@ -301,10 +347,19 @@ void sb_consumer_run(struct sb_pipe *rx, struct sb_run_ctl *ctl, struct sb_consu
     }
     struct sb_staller stall;
     sb_staller_init(&stall, ctl->t0, p->stall_ns, p->stall_period_ns);
+    int starved = 0;
 
     while (!aborted(ctl)) {
-        if (stall.len && sb_staller_check(&stall, sb_now_ns(), &ctl->abort))
-            break;
+        if (stall.len) {
+            uint64_t now = sb_now_ns();
+            if (starved && now >= stall.at) {
+                /* Pausing on purpose is not starving: never a deadlock. */
+                starved = 0;
+                waiting_since(&ctl->consumer_starved_ns, 0);
+            }
+            if (sb_staller_check(&stall, now, &ctl->abort))
+                break;
+        }
         /* Acquire, and before the view: a close seen here means the view
          * below shows every byte that will ever come. */
         int closed = atomic_load_explicit(&rx->closed, memory_order_acquire);
@@ -327,15 +382,24 @@ void sb_consumer_run(struct sb_pipe *rx, struct sb_run_ctl *ctl, struct sb_consu
             out->bytes_released += pos;
             sb_wakeup_notify(&rx->room);
             atomic_store_explicit(&ctl->live_bytes, out->ver.bytes, memory_order_relaxed);
+            if (starved) {
+                starved = 0;
+                waiting_since(&ctl->consumer_starved_ns, 0);
+            }
             continue;
         }
         if (closed) {
             out->leftover = used > avail ? used : avail;
             break;
         }
+        if (avail && !starved) { /* bytes there, and no frame in them */
+            starved = 1;
+            waiting_since(&ctl->consumer_starved_ns, sb_now_ns());
+        }
         /* Sleep until the frame the decoder has begun can be whole.  want
-         * is stored before the await announces the wait (its fence orders
-         * both), so a writer that sees the waiter also sees what it wants. */
+         * is stored before the await announces the wait (its release RMW
+         * orders both), so a writer that sees the waiter also sees what it
+         * wants. */
         size_t have = used > avail ? used : avail;
         size_t want = dec.need > have ? dec.need : have + 1;
         atomic_store_explicit(&rx->want, want, memory_order_relaxed);

@@ -52,10 +52,27 @@ struct sb_run_ctl {
     _Atomic uint64_t first_measured_seq;  /* UINT64_MAX until the warmup ends */
     _Atomic uint64_t live_bytes;          /* measured bytes verified so far, for progress */
     _Atomic uint64_t measure_start_ns;    /* 0 until the warmup ends */
+    /* The deadlock watch: since when the producer has waited for room, and
+     * the consumer for data while bytes it cannot decode sit in its
+     * buffer (0 = not waiting). */
+    _Atomic uint64_t producer_blocked_ns;
+    _Atomic uint64_t consumer_starved_ns;
 };
+
+/* Both sides waiting on each other this long: nothing can ever move. */
+#define SB_DEADLOCK_NS 1000000000u /* 1 s */
 
 /* Prepares ctl for params p starting now. */
 void sb_run_ctl_init(struct sb_run_ctl *ctl, const struct sb_run_params *p);
+
+/*
+ * 1 when the producer has waited for room and the consumer for data, both
+ * for SB_DEADLOCK_NS: the buffer holds bytes that are no complete frame and
+ * refuses more (a torn write, a view that never shows new data).  A correct
+ * strategy never gets there; the supervisor fails the run instead of
+ * waiting forever.
+ */
+int sb_run_ctl_deadlocked(const struct sb_run_ctl *ctl, uint64_t now);
 
 struct sb_producer_stats {
     /* Measured phase; sent counts every message offered, dropped or not. */

@@ -41,10 +41,10 @@ struct sb_run_params;
 int sb_link_check(const struct sb_run_params *p, char *why, size_t len);
 
 /*
- * transport = pty: fills p->link's ceilings (the same path's throughput and
- * echo round trip with no strategy, calibrate.h), measured once per shape
- * (write size, frame size) per process, so once per suite.  Nothing for
- * other transports, or when SERBENCH_NO_CALIBRATE is set in the
+ * transport = pty, peer = echo: fills p->link's ceilings (the same path's
+ * throughput and echo round trip with no strategy, calibrate.h), measured
+ * once per shape (write size, frame size) per process, so once per suite.
+ * Nothing for other runs, or when SERBENCH_NO_CALIBRATE is set in the
  * environment; a calibration that fails leaves them 0 with a warning.
  */
 void sb_link_ceilings(struct sb_run_params *p);

@@ -2,10 +2,12 @@
  * wakeup.c - eventfd-backed block/notify handshake (see wakeup.h).
  *
  * No lost wakeup.  Waiter: exchange(waiting, 1); then check the buffer
- * (ready).  Notifier: publish into the buffer; then fetch_or(waiting, 0).
+ * (ready).  Notifier: publish into the buffer; then exchange(waiting, 0).
  * Both are acq_rel read-modify-writes of the same variable, so one comes
  * after the other in its modification order and reads what the other
- * wrote.  Notifier later: it reads 1 and writes the eventfd.  Waiter later:
+ * wrote.  Notifier later: it reads 1 and writes the eventfd (and takes the
+ * 1, so the notifiers after it, while the waiter is still waking, make no
+ * more system calls: one write per sleep, not one per commit).  Waiter later:
  * its acquire reads the notifier's release, so the publish happens-before
  * the check, which sees it.  (Plain fences would do the same on paper, but
  * ThreadSanitizer cannot model fences; it models these.)  An eventfd write
@@ -58,8 +60,10 @@ void sb_wakeup_notify(struct sb_wakeup *w)
     if (!w)
         return;
     /* acq_rel RMW, not a load: the notifier half of the pattern in the
-     * file comment (its release carries the caller's publish). */
-    if (atomic_fetch_or_explicit(&w->waiting, 0, memory_order_acq_rel))
+     * file comment (its release carries the caller's publish).  A plain
+     * load first would be cheaper and wrong: it may be satisfied before the
+     * publish is visible (store-load reordering), and both sides would miss. */
+    if (atomic_exchange_explicit(&w->waiting, 0, memory_order_acq_rel))
         sb_wakeup_kick(w);
 }
 

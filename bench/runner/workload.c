@@ -107,21 +107,24 @@ static void abort_run(struct run *run)
     sb_pipe_kick(&run->pipe);
 }
 
+enum ending { ENDED, STOPPED, DEADLOCKED };
+
 /* Sleeps until both halves are done, calling progress about 10 times a
- * second and aborting on *stop.  Returns 1 if the run was aborted. */
-static int supervise(struct run *run, volatile sig_atomic_t *stop, sb_progress_fn progress,
-                     void *ctx)
+ * second; aborts the run on *stop, or when the halves wait on each other
+ * for good (a broken strategy).  Says which. */
+static enum ending supervise(struct run *run, volatile sig_atomic_t *stop,
+                             sb_progress_fn progress, void *ctx)
 {
-    int aborting = 0;
+    enum ending end = ENDED;
     uint64_t tick = sb_now_ns() + PROGRESS_PERIOD_NS;
     while (!both_done(run)) {
-        if (stop && *stop && !aborting) {
-            aborting = 1;
+        uint64_t now = sb_now_ns();
+        if (end == ENDED && ((stop && *stop) || sb_run_ctl_deadlocked(&run->ctl, now))) {
+            end = stop && *stop ? STOPPED : DEADLOCKED;
             abort_run(run);
         }
-        uint64_t now = sb_now_ns();
         if (now >= tick) {
-            if (progress && !aborting) {
+            if (progress && end == ENDED) {
                 uint64_t start =
                     atomic_load_explicit(&run->ctl.measure_start_ns, memory_order_relaxed);
                 uint64_t bytes = atomic_load_explicit(&run->ctl.live_bytes, memory_order_relaxed);
@@ -131,7 +134,7 @@ static int supervise(struct run *run, volatile sig_atomic_t *stop, sb_progress_f
         }
         sb_wakeup_await(&run->done, both_done, run, tick - now);
     }
-    return aborting;
+    return end;
 }
 
 /* ---- result --------------------------------------------------------------- */
@@ -294,15 +297,21 @@ int sb_workload_run(const struct sb_run_params *p, struct sb_run_result *r,
     pthread_t prod, cons;
     rc = start_threads(run, &prod, &cons);
     if (rc == SBUF_OK) {
-        int aborted = supervise(run, stop, progress, ctx);
+        enum ending end = supervise(run, stop, progress, ctx);
         pthread_join(prod, NULL);
         pthread_join(cons, NULL);
         rc = run->prod.error ? run->prod.error : run->cons.error;
         if (rc == SBUF_OK) {
             sb_workload_fill(r, &run->prod, &run->cons, b);
-            if (aborted) {
+            if (end == STOPPED) {
                 r->status = SB_STATUS_ABORTED;
                 snprintf(r->reason, sizeof(r->reason), "interrupted");
+            } else if (end == DEADLOCKED) {
+                r->status = SB_STATUS_FAILED;
+                sb_result_because(r,
+                                  "stuck: the buffer held %zu bytes that are no whole frame and "
+                                  "took no more (a torn write?)",
+                                  r->buf.used);
             } else {
                 reconcile(r, run);
             }

@@ -203,7 +203,7 @@ static void test_drop_policy(void **state)
 
 /* ---- sabotage: reconciliation must be able to fail -------------------------- */
 
-enum sabotage { LOSE_BYTE, DUPLICATE, REORDER };
+enum sabotage { LOSE_BYTE, DUPLICATE, REORDER, TEAR };
 static const struct sbuf_ops *spsc;
 
 /* A wrapper: ring_spsc's table with some calls replaced.
@@ -244,6 +244,8 @@ static size_t sabotaged_write(struct sbuf *b, const void *src, size_t n)
         spsc->write(b, stash, stashed);
         return k;
     }
+    if (mode == TEAR && writes > 100)
+        return 0; /* after tearing one frame, refuse everything */
     if (writes != 100)
         return spsc->write(b, src, n);
     switch (mode) {
@@ -259,6 +261,8 @@ static size_t sabotaged_write(struct sbuf *b, const void *src, size_t n)
         memcpy(stash, s, n);
         stashed = n;
         break;
+    case TEAR:
+        return spsc->write(b, s, n / 2);
     }
     return n;
 }
@@ -312,6 +316,18 @@ static void test_sabotage_reorder(void **state)
     assert_int_equal(r.seq_gaps, 0); /* the late frame filled its gap */
     assert_int_equal(r.msgs_recv, r.msgs_sent); /* nothing lost, but out of order */
     assert_non_null(strstr(r.reason, "reordered 1"));
+}
+
+/* A buffer that tears a frame and then takes nothing more: both sides wait
+ * on each other for good.  The run must fail, not hang and not spin. */
+static void test_sabotage_torn_write(void **state)
+{
+    (void)state;
+    struct sb_run_result r;
+    run_sabotaged(TEAR, &r);
+    assert_non_null(strstr(r.reason, "stuck"));
+    assert_int_equal(r.buf.used, sb_frame_size(64) / 2);
+    assert_true(writes < 1000); /* the producer waited; it did not retry in a loop */
 }
 
 /* ---- a strategy whose views show less than it holds (like chunks) ----------- */
@@ -456,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_sabotage_lost_byte),
         cmocka_unit_test(test_sabotage_duplicate),
         cmocka_unit_test(test_sabotage_reorder),
+        cmocka_unit_test(test_sabotage_torn_write),
         cmocka_unit_test(test_short_views),
         cmocka_unit_test(test_stop_aborts),
         cmocka_unit_test(test_refusals),
