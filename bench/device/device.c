@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -166,15 +167,24 @@ int sb_device_run(const struct sb_dev_config *c, volatile sig_atomic_t *stop,
             }
         } else {
             /* Idle: block until the host sends (or hangs up, or it is time
-             * for the disconnect fault). */
+             * for the disconnect fault, or a stop signal comes).  The stop
+             * signals stay blocked from the check of *stop until ppoll
+             * unblocks them, so one that comes in between is not lost. */
             struct pollfd pfd = {.fd = port.fd, .events = POLLIN};
-            int timeout = -1;
+            struct timespec ts, *tsp = NULL;
             if (disconnect_at != UINT64_MAX) {
                 uint64_t left = disconnect_at > now ? disconnect_at - now : 0;
-                timeout = (int)(left / 1000000u) + 1;
+                ts = (struct timespec){(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
+                tsp = &ts;
             }
-            if (poll(&pfd, 1, timeout) > 0 && (pfd.revents & (POLLHUP | POLLERR)) &&
-                !(pfd.revents & POLLIN)) {
+            sigset_t stopsigs, old;
+            sigemptyset(&stopsigs);
+            sigaddset(&stopsigs, SIGINT);
+            sigaddset(&stopsigs, SIGTERM);
+            sigprocmask(SIG_BLOCK, &stopsigs, &old);
+            int r = stop && *stop ? 0 : ppoll(&pfd, 1, tsp, &old);
+            sigprocmask(SIG_SETMASK, &old, NULL);
+            if (r > 0 && (pfd.revents & (POLLHUP | POLLERR)) && !(pfd.revents & POLLIN)) {
                 why = "the host hung up";
                 break;
             }

@@ -228,8 +228,8 @@ static void start_data_frame(struct sb_dev_model *m, uint32_t len)
     m->trk.drop = f->drop_p > 0 && sb_rng_double(&m->rng_drop) < f->drop_p;
     if (!m->trk.drop && f->corrupt_p > 0 && sb_rng_double(&m->rng_corrupt) < f->corrupt_p) {
         /* A payload byte, so the header (and the frame's place in the stream)
-         * survives and the host sees exactly one CRC error; with no payload,
-         * a byte of the frame CRC, to the same effect. */
+         * survives and the host sees a CRC error (not a lost sync); with no
+         * payload, a byte of the frame CRC, to the same effect. */
         m->trk.corrupt_at =
             SB_FRAME_HEADER + sb_rng_below(&m->rng_corrupt, len ? len : SB_FRAME_TRAILER);
         m->trk.corrupt_xor = (uint8_t)(1 + sb_rng_below(&m->rng_corrupt, 255));
@@ -244,15 +244,15 @@ static void start_data_frame(struct sb_dev_model *m, uint32_t len)
  */
 static int trk_boundary(struct sb_dev_model *m, uint64_t now)
 {
-    uint8_t h[SB_FRAME_HEADER];
+    /* The bytes that say how long the frame is: trusted once their check passes. */
+    uint8_t h[SB_FRAME_LENGTH_END];
     size_t n = ring_peek(&m->in, h, sizeof(h));
     uint32_t len;
     unsigned flags;
-    uint64_t seq;
     m->trk.pos = 0;
     m->trk.drop = m->trk.lost = m->trk.corrupted = 0;
     m->trk.corrupt_at = UINT64_MAX;
-    if (n == SB_FRAME_HEADER && sb_wire_header(h, &len, &flags, &seq)) {
+    if (n == sizeof(h) && sb_frame_peek(h, &len, &flags)) {
         if (flags == 0 && len <= SB_FRAME_MAX_PAYLOAD) {
             m->trk.wait_since = 0;
             start_data_frame(m, len);
@@ -264,7 +264,7 @@ static int trk_boundary(struct sb_dev_model *m, uint64_t now)
             m->trk.left = sb_frame_size(len);
             return 0;
         }
-    } else if (n < SB_FRAME_HEADER && header_prefix(h, n)) {
+    } else if (n < sizeof(h) && header_prefix(h, n)) {
         if (!m->trk.wait_since)
             m->trk.wait_since = now;
         if (now - m->trk.wait_since < DEV_HEADER_WAIT_NS)
@@ -384,8 +384,10 @@ static int app_markers(struct sb_dev_model *m, uint64_t *t)
     if (k->kind == DEV_MARK_DELAY) {
         *t += m->cfg.faults.delay_ns;
         m->st.delay_faults++;
-    } else if (app_reply(m) < 0) {
-        return -1;
+    } else {
+        m->st.uptime_ns = *t - m->t0;
+        if (app_reply(m) < 0)
+            return -1;
     }
     mark_pop(m);
     return 1;

@@ -24,11 +24,12 @@
  * the 1024-byte TX FIFO at its cost; IN packets carry it to the host.
  *
  * Faults act on whole frames of the runner's format, which the tracker
- * follows on the wire (it looks ahead at the 32-byte header to learn a
- * frame's length before its first byte goes in):
+ * follows on the wire (it looks ahead at a frame's first 12 bytes, whose
+ * length check makes its length trustworthy, before the first byte goes in):
  *   drop     the frame is discarded as it arrives: none of it is echoed;
- *   corrupt  one payload byte is altered (a payload CRC byte when the
- *            payload is empty), so the host sees exactly one CRC error;
+ *   corrupt  one payload byte is altered (a byte of the frame CRC when the
+ *            payload is empty): the header survives, so the host loses
+ *            that frame to a CRC error and keeps its place in the stream;
  *   delay    the application holds the frame (and what follows) back;
  *   stall    the application freezes MS at every PERIOD (a GC pause);
  *   disconnect  the device goes away T after it started (device.c).

@@ -1,52 +1,29 @@
 /*
- * devstats.c - control frames (see devstats.h): frames of frame.h's format,
- * sealed and checked by frame.c, with SB_CTRL_FLAG set.
+ * devstats.c - control frames (see devstats.h): the runner's frame format,
+ * sealed and checked by frame.c, with a flag set and the counters as the
+ * payload.
  */
 #include <string.h>
 
 #include "devstats.h"
-#include "frame.h"
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
 
 static void put_le64(uint8_t *p, uint64_t v)
 {
-    put_le32(p, (uint32_t)v);
-    put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
 
 static uint64_t get_le64(const uint8_t *p)
 {
-    return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
-int sb_wire_header(const uint8_t *h, uint32_t *len, unsigned *flags, uint64_t *seq)
-{
-    if (!sb_frame_peek(h, len, flags))
-        return 0;
-    /* Not covered by any check until the whole frame's CRC is (sb_ctrl_decode). */
-    *seq = get_le64(h + 12);
-    return 1;
-}
-
-static size_t ctrl_encode(uint8_t *buf, size_t cap, unsigned kind, uint32_t len)
-{
-    /* The payload is already at buf + SB_FRAME_HEADER. */
-    return sb_frame_seal(buf, cap, SB_CTRL_FLAG, kind, len, 0);
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
 }
 
 size_t sb_ctrl_encode_request(uint8_t *buf, size_t cap)
 {
-    return ctrl_encode(buf, cap, SB_CTRL_STATS_REQUEST, 0);
+    return sb_frame_seal(buf, cap, SB_CTRL_FLAG, SB_CTRL_STATS_REQUEST, 0, 0);
 }
 
 size_t sb_ctrl_encode_reply(uint8_t *buf, size_t cap, const struct sb_dev_counters *c)
@@ -57,10 +34,12 @@ size_t sb_ctrl_encode_reply(uint8_t *buf, size_t cap, const struct sb_dev_counte
     uint64_t v[SB_DEV_NCOUNTERS];
     memcpy(v, c, sizeof(v));
     uint8_t *p = buf + SB_FRAME_HEADER;
-    put_le32(p, (uint32_t)SB_DEV_NCOUNTERS);
+    uint32_t count = (uint32_t)SB_DEV_NCOUNTERS;
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(count >> (8 * i));
     for (size_t i = 0; i < SB_DEV_NCOUNTERS; i++)
         put_le64(p + 4 + 8 * i, v[i]);
-    return ctrl_encode(buf, cap, SB_CTRL_STATS_REPLY, len);
+    return sb_frame_seal(buf, cap, SB_CTRL_FLAG, SB_CTRL_STATS_REPLY, len, 0);
 }
 
 int sb_ctrl_decode(const uint8_t *frame, size_t n, unsigned *kind, struct sb_dev_counters *c)
@@ -70,17 +49,18 @@ int sb_ctrl_decode(const uint8_t *frame, size_t n, unsigned *kind, struct sb_dev
     uint64_t seq;
     if (!frame || !kind || n < SB_FRAME_OVERHEAD || !sb_frame_peek(frame, &len, &flags) ||
         flags != SB_CTRL_FLAG || sb_frame_size(len) > SB_CTRL_MAX_FRAME ||
-        n < sb_frame_size(len) || !sb_frame_check(frame, sb_frame_size(len), &seq, NULL))
+        !sb_frame_check(frame, sb_frame_size(len) <= n ? sb_frame_size(len) : n, &seq, NULL))
         return -1;
     *kind = (unsigned)seq;
     if (c)
         memset(c, 0, sizeof(*c));
-    if (seq != SB_CTRL_STATS_REPLY)
-        return seq == SB_CTRL_STATS_REQUEST && len == 0 ? 0 : -1;
-    if (len < 4)
+    if (seq == SB_CTRL_STATS_REQUEST)
+        return len == 0 ? 0 : -1;
+    if (seq != SB_CTRL_STATS_REPLY || len < 4)
         return -1;
     const uint8_t *p = frame + SB_FRAME_HEADER;
-    uint32_t count = get_le32(p);
+    uint32_t count = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                     (uint32_t)p[3] << 24;
     if (4 + 8 * (uint64_t)count > len)
         return -1;
     if (c) {

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "frame.h"
+
 #define SB_CTRL_FLAG 0x80u
 #define SB_CTRL_STATS_REQUEST 1u
 #define SB_CTRL_STATS_REPLY 2u
@@ -49,20 +51,13 @@ struct sb_dev_counters {
     uint64_t garbage_bytes;  /* bytes that were not part of any frame, echoed as they are */
     uint64_t ram_budget;     /* device_ram */
     uint64_t ram_free;       /* what is left after the emulator's buffers */
+    uint64_t uptime_ns;      /* model time from the device's start to this reply */
 };
 
 #define SB_DEV_NCOUNTERS (sizeof(struct sb_dev_counters) / sizeof(uint64_t))
 
 /* Bytes of the largest control frame (a stats reply). */
-#define SB_CTRL_MAX_FRAME (32u + 4u + 8u * 64u)
-
-/*
- * Parses the first SB_FRAME_LENGTH_END (12) bytes of a frame header (callers
- * pass the whole header): 1 when its magic, version and length check are
- * good, with the payload length, flags and the sequence field (the latter
- * unchecked until the frame CRC is); 0 otherwise.
- */
-int sb_wire_header(const uint8_t *h, uint32_t *len, unsigned *flags, uint64_t *seq);
+#define SB_CTRL_MAX_FRAME (SB_FRAME_OVERHEAD + 4u + 8u * 64u)
 
 /* A stats request frame into buf; its size, or 0 if cap is too small. */
 size_t sb_ctrl_encode_request(uint8_t *buf, size_t cap);

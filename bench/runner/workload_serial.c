@@ -37,6 +37,7 @@
 #define ANSWER_TIMEOUT_NS 5000000000ull
 
 struct srun {
+    char stuck[SB_REASON_MAX]; /* set by the supervisor: the run made no progress */
     struct sb_pipe tx, rx;
     struct sb_run_ctl ctl;
     struct sb_wakeup done;  /* the supervisor sleeps here */
@@ -91,9 +92,38 @@ static uint64_t answer_timeout(const struct sb_link_params *lp)
 }
 
 /*
+ * A run with bytes in flight (written to the port, not back, not reported
+ * lost) that has not moved one for `silence` is stuck: a harness or
+ * strategy bug, or a peer that stopped echoing.  It fails with the counts
+ * instead of hanging until the runner's timeout.  (Only the I/O counters
+ * are read here: the buffers belong to their two threads.)  Returns 1 when
+ * it calls it stuck.
+ */
+static int check_stuck(struct srun *run, uint64_t now, uint64_t silence, uint64_t moved[3])
+{
+    uint64_t tx = atomic_load_explicit(&run->io.tx_bytes, memory_order_relaxed);
+    uint64_t rx = atomic_load_explicit(&run->io.rx_bytes, memory_order_relaxed);
+    uint64_t flight = sb_io_in_flight(&run->io);
+    if (tx != moved[0] || rx != moved[1] || flight == 0) {
+        moved[0] = tx;
+        moved[1] = rx;
+        moved[2] = now;
+        return 0;
+    }
+    if (now - moved[2] < silence || run->stuck[0])
+        return 0;
+    snprintf(run->stuck, sizeof(run->stuck),
+             "stuck: %" PRIu64 " B in flight and no byte moved for %.1f s (%" PRIu64
+             " B written, %" PRIu64 " B read back)",
+             flight, (double)silence / 1e9, tx, rx);
+    return 1;
+}
+
+/*
  * Until both halves are done: progress about 10 times a second, *stop
- * passed on as an abort, and a peer that does not answer the stats request
- * failed.  Returns 1 if interrupted.
+ * passed on as an abort, a peer that goes away or does not answer the
+ * stats request failed, a run that is stuck failed.  Returns 1 if
+ * interrupted.
  */
 static int supervise(struct srun *run, const struct sb_link_params *lp, struct sb_peer *peer,
                      volatile sig_atomic_t *stop, sb_progress_fn progress, void *ctx)
@@ -101,6 +131,7 @@ static int supervise(struct srun *run, const struct sb_link_params *lp, struct s
     int interrupted = 0;
     uint64_t silence = answer_timeout(lp);
     uint64_t tick = sb_now_ns() + PROGRESS_PERIOD_NS;
+    uint64_t moved[3] = {0, 0, sb_now_ns()};
     while (!halves_done(run)) {
         if (stop && *stop && !interrupted) {
             interrupted = 1;
@@ -112,6 +143,8 @@ static int supervise(struct srun *run, const struct sb_link_params *lp, struct s
         if (sb_peer_gone(peer, why, sizeof(why)))
             sb_io_fail(&run->io, "%s", why);
         uint64_t now = sb_now_ns();
+        if (check_stuck(run, now, silence, moved))
+            sb_io_abort(&run->io);
         uint64_t asked = atomic_load_explicit(&run->io.request_ns, memory_order_relaxed);
         uint64_t heard = atomic_load_explicit(&run->io.last_rx_ns, memory_order_relaxed);
         if (asked && !atomic_load_explicit(&run->io.done, memory_order_acquire) &&
@@ -347,7 +380,10 @@ int sb_workload_serial_run(const struct sb_run_params *p, struct sb_run_result *
                 r->dev_corrupt_frames = d->corrupt_frames;
                 r->dev_delay_faults = d->delay_faults;
                 r->dev_stall_faults = d->stall_faults;
-                if (interrupted) {
+                if (run->stuck[0]) {
+                    r->status = SB_STATUS_FAILED;
+                    snprintf(r->reason, sizeof(r->reason), "%s", run->stuck);
+                } else if (interrupted) {
                     r->status = SB_STATUS_ABORTED;
                     snprintf(r->reason, sizeof(r->reason), "interrupted");
                 } else if (atomic_load_explicit(&run->io.failed, memory_order_acquire) > 0) {

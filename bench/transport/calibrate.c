@@ -22,15 +22,21 @@
 #include "transport.h"
 #include "transport_hook.h"
 #include "units.h"
+#include "wakeup.h"
 
 #define RTT_MAX_SAMPLES 20000u
 
-/* Waits until fd has events; 0, or -1 when it hung up or stop was set. */
-static int wait_fd(int fd, short events, const atomic_int *stop)
+/*
+ * Waits until fd has events: 0, or -1 when it hung up, stop was set, or
+ * limit_ms passed without them (limit_ms < 0: no limit).
+ */
+static int wait_fd(int fd, short events, const atomic_int *stop, int limit_ms)
 {
     struct pollfd p = {.fd = fd, .events = events};
-    while (!(stop && atomic_load_explicit(stop, memory_order_relaxed))) {
-        int r = poll(&p, 1, 100); /* the timeout only notices stop */
+    for (int waited = 0; limit_ms < 0 || waited < limit_ms; waited += 100) {
+        if (stop && atomic_load_explicit(stop, memory_order_relaxed))
+            return -1;
+        int r = poll(&p, 1, 100); /* slices: only to notice stop */
         if (r > 0)
             return (p.revents & events) ? 0 : -1;
         if (r < 0 && errno != EINTR)
@@ -42,18 +48,37 @@ static int wait_fd(int fd, short events, const atomic_int *stop)
 struct writer {
     int fd;
     size_t write_size;
+    size_t window;          /* 0: no limit */
     atomic_int stop;
+    _Atomic uint64_t sent, got;
+    struct sb_wakeup room;  /* the writer waits here for the window */
     uint8_t *buf;
 };
 
-/* Writes write_size bytes a call, as fast as the fd takes them, until stop. */
+static int window_open(void *arg)
+{
+    struct writer *w = arg;
+    return atomic_load(&w->sent) - atomic_load(&w->got) < w->window || atomic_load(&w->stop);
+}
+
+/*
+ * Writes write_size bytes a call, as fast as the fd takes them, until stop;
+ * through an echo, at most window bytes ahead of what came back (the same
+ * rule as the harness's, for the same reason: peer.h).
+ */
 static void *writer_main(void *arg)
 {
     struct writer *w = arg;
     while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
+        if (w->window && !window_open(w)) {
+            sb_wakeup_await(&w->room, window_open, w, 100000000u);
+            continue;
+        }
         ssize_t n = write(w->fd, w->buf, w->write_size);
-        if (n < 0 && errno == EAGAIN) {
-            if (wait_fd(w->fd, POLLOUT, &w->stop) < 0)
+        if (n > 0) {
+            atomic_fetch_add(&w->sent, (uint64_t)n);
+        } else if (n < 0 && errno == EAGAIN) {
+            if (wait_fd(w->fd, POLLOUT, &w->stop, -1) < 0)
                 break;
         } else if (n < 0 && errno != EINTR) {
             break;
@@ -63,27 +88,34 @@ static void *writer_main(void *arg)
 }
 
 /*
- * Reads fd for phase_ns after the first byte arrives (a short warmup before
- * that is not counted); bytes per second.  A writer thread feeds the other end.
+ * Reads rfd for phase_ns after a warmup; bytes per second, or 0 if the data
+ * stopped.  A writer thread feeds wfd (the same fd through an echo, with a
+ * window, or the other end of the pair).
  */
-static double stream_rate(int wfd, int rfd, size_t write_size, uint64_t phase_ns)
+static double stream_rate(int wfd, int rfd, size_t write_size, size_t window, uint64_t phase_ns)
 {
-    struct writer w = {.fd = wfd, .write_size = write_size};
+    struct writer w = {.fd = wfd, .write_size = write_size, .window = window};
     atomic_init(&w.stop, 0);
+    atomic_init(&w.sent, 0);
+    atomic_init(&w.got, 0);
+    if (sb_wakeup_init(&w.room) != SBUF_OK)
+        return 0;
     w.buf = calloc(1, write_size);
     uint8_t *rbuf = malloc(1 << 16);
     pthread_t t;
     if (!w.buf || !rbuf || pthread_create(&t, NULL, writer_main, &w) != 0) {
         free(w.buf);
         free(rbuf);
+        sb_wakeup_destroy(&w.room);
         return 0;
     }
     uint64_t warm_end = sb_now_ns() + phase_ns / 5, start = 0, end = 0, bytes = 0;
-    atomic_int never = 0;
     for (;;) {
         ssize_t n = read(rfd, rbuf, 1 << 16);
         uint64_t now = sb_now_ns();
         if (n > 0) {
+            atomic_fetch_add(&w.got, (uint64_t)n);
+            sb_wakeup_notify(&w.room);
             if (now < warm_end)
                 continue;
             if (!start) {
@@ -97,15 +129,22 @@ static double stream_rate(int wfd, int rfd, size_t write_size, uint64_t phase_ns
                 break;
             }
         } else if (n < 0 && errno == EAGAIN) {
-            if (wait_fd(rfd, POLLIN, &never) < 0)
+            /* A second without data: the pair is stuck or gone. */
+            struct pollfd p = {.fd = rfd, .events = POLLIN};
+            if (poll(&p, 1, 1000) <= 0 || !(p.revents & POLLIN)) {
+                start = 0;
                 break;
+            }
         } else if (!(n < 0 && errno == EINTR)) {
+            start = 0;
             break;
         }
     }
     atomic_store(&w.stop, 1);
+    sb_wakeup_kick(&w.room);
     pthread_join(t, NULL);
     free(w.buf);
+    sb_wakeup_destroy(&w.room);
     /* Drain what is still in flight so the next phase starts empty. */
     struct pollfd p = {.fd = rfd, .events = POLLIN};
     while (poll(&p, 1, 50) > 0 && (p.revents & POLLIN) && read(rfd, rbuf, 1 << 16) > 0)
@@ -131,7 +170,6 @@ static int measure_rtt(int fd, size_t msg_size, uint64_t phase_ns, struct sb_cei
         free(back);
         return -1;
     }
-    atomic_int never = 0;
     uint64_t end = sb_now_ns() + phase_ns;
     size_t n = 0;
     int rc = 0;
@@ -142,7 +180,7 @@ static int measure_rtt(int fd, size_t msg_size, uint64_t phase_ns, struct sb_cei
             if (w > 0)
                 done += (size_t)w;
             else if (w < 0 && errno == EAGAIN)
-                rc = wait_fd(fd, POLLOUT, &never);
+                rc = wait_fd(fd, POLLOUT, NULL, 1000);
             else if (!(w < 0 && errno == EINTR))
                 rc = -1;
         }
@@ -151,7 +189,7 @@ static int measure_rtt(int fd, size_t msg_size, uint64_t phase_ns, struct sb_cei
             if (r > 0)
                 got += (size_t)r;
             else if (r < 0 && errno == EAGAIN)
-                rc = wait_fd(fd, POLLIN, &never);
+                rc = wait_fd(fd, POLLIN, NULL, 1000);
             else if (!(r < 0 && errno == EINTR))
                 rc = -1;
         }
@@ -192,7 +230,7 @@ int sb_calibrate_pty(size_t write_size, size_t msg_size, uint64_t phase_ns,
         sb_errf(err, SB_EXIT_MISSING, "calibrate: opening %s: %s", t->peer_path, strerror(errno));
         goto out;
     }
-    out->oneway_bytes_per_s = stream_rate(t->fd, far, write_size, phase_ns);
+    out->oneway_bytes_per_s = stream_rate(t->fd, far, write_size, 0, phase_ns);
     if (sb_peer_start(&lp, t->peer_path, 0, &echo, err) != SBUF_OK)
         goto out;
     /* The echo must have the far end open before ours closes: one round
@@ -209,7 +247,7 @@ int sb_calibrate_pty(size_t write_size, size_t msg_size, uint64_t phase_ns,
         sb_errf(err, SB_EXIT_MISSING, "calibrate: the echo round trip failed");
         goto out;
     }
-    out->echo_bytes_per_s = stream_rate(t->fd, t->fd, write_size, phase_ns);
+    out->echo_bytes_per_s = stream_rate(t->fd, t->fd, write_size, echo.window, phase_ns);
     rc = out->oneway_bytes_per_s > 0 && out->echo_bytes_per_s > 0 ? 0 : -1;
     if (rc < 0)
         sb_errf(err, SB_EXIT_MISSING, "calibrate: no data moved through the pty pair");
@@ -242,8 +280,10 @@ const struct sb_ceiling *sb_calibrate_cached(size_t write_size, size_t msg_size,
 
 void sb_link_ceilings(struct sb_run_params *p)
 {
-    if (strcmp(p->transport, "pty") != 0 || p->link.ceiling_bytes_per_s > 0 ||
-        getenv("SERBENCH_NO_CALIBRATE"))
+    /* The ceilings are the echo path's: an emulated link has its own rate. */
+    const char *peer = p->link.peer[0] ? p->link.peer : "echo";
+    if (strcmp(p->transport, "pty") != 0 || strcmp(peer, "echo") != 0 ||
+        p->link.ceiling_bytes_per_s > 0 || getenv("SERBENCH_NO_CALIBRATE"))
         return;
     size_t frame = sb_frame_size(sb_msg_spec_max(&p->message));
     struct sb_err err = {0};

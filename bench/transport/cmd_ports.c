@@ -15,8 +15,9 @@ static const char *or_dash(const char *s)
     return s && *s ? s : "-";
 }
 
-int sb_ports_print(FILE *out)
+int sb_ports_print(FILE *out, int *usb_ports)
 {
+    *usb_ports = 0;
     struct sp_port **list = NULL;
     if (sp_list_ports(&list) != SP_OK) {
         sb_warnf("listing serial ports: %s", sp_last_error_message());
@@ -27,6 +28,7 @@ int sb_ports_print(FILE *out)
         struct sp_port *p = list[n];
         enum sp_transport tr = sp_get_port_transport(p);
         int usb = tr == SP_TRANSPORT_USB;
+        *usb_ports += usb;
         char vidpid[16] = "-";
         int vid, pid;
         if (usb && sp_get_port_usb_vid_pid(p, &vid, &pid) == SP_OK)
@@ -51,12 +53,17 @@ static int ports_main(int argc, char **argv)
         sb_warnf("ports takes no arguments (serbench help ports)");
         return SB_EXIT_USAGE;
     }
-    int n = sb_ports_print(stdout);
+    int usb;
+    int n = sb_ports_print(stdout, &usb);
     if (n < 0)
         return SB_EXIT_MISSING;
+    /* The boards are USB devices: native ports (a VM's ttyS0) are not one. */
     if (n == 0)
-        printf("no serial ports found: this machine has no serial hardware, or none is "
-               "plugged in (transport = pty needs none)\n");
+        printf("no serial ports found: this machine has no serial hardware "
+               "(transport = pty needs none)\n");
+    else if (usb == 0)
+        printf("no USB serial ports: no board is plugged in (port = auto finds none; "
+               "transport = pty needs none)\n");
     return SB_EXIT_OK;
 }
 

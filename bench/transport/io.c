@@ -63,6 +63,11 @@ static uint64_t in_flight(const struct sb_io *io)
  * come back a few at a time; waking the TX pump (and through it the
  * producer) for each trickle would cost a context switch per millisecond.
  */
+uint64_t sb_io_in_flight(const struct sb_io *io)
+{
+    return in_flight(io);
+}
+
 static int window_half_open(void *arg)
 {
     struct sb_io *io = arg;
@@ -264,12 +269,11 @@ static int ctrl_candidate(const uint8_t *b, size_t n)
                                       SB_CTRL_FLAG};
     if (memcmp(b, prefix, n < 4 ? n : 4) != 0)
         return 0;
-    if (n < SB_FRAME_HEADER)
+    if (n < SB_FRAME_LENGTH_END)
         return 1;
     uint32_t len;
     unsigned flags;
-    uint64_t seq;
-    return sb_wire_header(b, &len, &flags, &seq) && flags == SB_CTRL_FLAG &&
+    return sb_frame_peek(b, &len, &flags) && flags == SB_CTRL_FLAG &&
            sb_frame_size(len) <= SB_CTRL_MAX_FRAME;
 }
 
@@ -298,12 +302,10 @@ static int rx_end_feed(struct sb_io *io, uint8_t *lb, size_t *lb_len)
             memmove(lb, lb + i, n - i);
             *lb_len = n -= i;
         }
-        if (n < SB_FRAME_HEADER)
+        if (n < SB_FRAME_LENGTH_END)
             return 0;
         uint32_t len;
-        unsigned flags;
-        uint64_t seq;
-        sb_wire_header(lb, &len, &flags, &seq); /* checked by ctrl_candidate */
+        sb_frame_peek(lb, &len, NULL); /* checked by ctrl_candidate */
         size_t total = sb_frame_size(len);
         if (n < total)
             return 0;
@@ -318,20 +320,48 @@ static int rx_end_feed(struct sb_io *io, uint8_t *lb, size_t *lb_len)
     }
 }
 
+/*
+ * Bytes read outside a reservation (src, n): in end mode they join the
+ * tail that is scanned for the answer, else they are copied into the rx
+ * buffer.  Returns 1 once the answer is complete.
+ */
+static int rx_take(struct sb_io *io, const uint8_t *src, size_t n, uint8_t **lb, size_t *lb_len)
+{
+    /* Loaded after the read: if the answer can be in these bytes, the
+     * request was written before, and so was end_mode. */
+    if (!*lb && !atomic_load_explicit(&io->end_mode, memory_order_seq_cst)) {
+        push_rx(io, src, n);
+        return 0;
+    }
+    if (!*lb && !(*lb = malloc(IO_END_BUFFER))) {
+        sb_io_fail(io, "out of memory");
+        return 0;
+    }
+    memcpy(*lb + *lb_len, src, n); /* n <= IO_END_BUFFER - *lb_len: the caller's read said so */
+    *lb_len += n;
+    return rx_end_feed(io, *lb, lb_len);
+}
+
+/* The room a read may fill outside a reservation. */
+#define IO_GROW_CHUNK 4096u
+
 static void *rx_main(void *arg)
 {
     struct sb_io *io = arg;
     struct sbuf *b = io->rx->b;
+    int grows = (sbuf_ops_of(b)->caps & SBUF_CAP_GROWS) != 0;
     uint8_t *lb = NULL; /* end mode: the tail, copied */
     size_t lb_len = 0;
+    uint8_t chunk[IO_GROW_CHUNK];
     while (!aborted(io)) {
         ssize_t r;
         if (lb) {
-            r = read(io->fd, lb + lb_len, IO_END_BUFFER - lb_len);
+            r = read(io->fd, chunk, IO_END_BUFFER - lb_len < sizeof(chunk) ? IO_END_BUFFER - lb_len
+                                                                          : sizeof(chunk));
         } else {
             struct sbuf_span v[2];
             size_t room = sbuf_write_reserve(b, v);
-            if (room == 0) {
+            if (room == 0 && !grows) {
                 sbuf_write_commit(b, 0);
                 short rev;
                 sb_wakeup_await_fd(&io->rx->room, rx_room_ready, io, io->fd, 0, &rev,
@@ -340,52 +370,45 @@ static void *rx_main(void *arg)
                     sb_io_fail(io, "%s", hup_reason(rev));
                 continue;
             }
-            struct iovec iov[2];
-            /* At most what the end-mode buffer holds, should these bytes
-             * turn out to be the tail of the echo. */
-            r = readv(io->fd, iov, spans_iov(v, IO_END_BUFFER, iov));
-            /* Loaded after the read: if the answer can be in these bytes,
-             * the request was written before, and so was end_mode. */
-            if (r > 0 && atomic_load_explicit(&io->end_mode, memory_order_seq_cst)) {
-                lb = malloc(IO_END_BUFFER);
-                if (!lb) {
-                    sbuf_write_commit(b, 0);
-                    sb_io_fail(io, "out of memory");
-                    break;
-                }
-                /* r <= IO_END_BUFFER: copied in order, then the reservation
-                 * is abandoned. */
-                size_t k = 0;
-                for (int i = 0; i < 2 && k < (size_t)r; i++) {
-                    size_t c = v[i].n < (size_t)r - k ? v[i].n : (size_t)r - k;
-                    memcpy(lb + k, v[i].p, c);
-                    k += c;
-                }
+            if (room == 0) {
+                /* A growing strategy grows when a write does not fit (its
+                 * make_room), never for a reservation: full, it takes the
+                 * bytes through sbuf_write, as it takes the producer's. */
                 sbuf_write_commit(b, 0);
-                r = (ssize_t)k;
+                r = read(io->fd, chunk, sizeof(chunk));
             } else {
-                sbuf_write_commit(b, r > 0 ? (size_t)r : 0);
-                if (r > 0) {
-                    atomic_fetch_add_explicit(&io->rx_bytes, (uint64_t)r, memory_order_relaxed);
-                    atomic_store_explicit(&io->last_rx_ns, sb_now_ns(), memory_order_relaxed);
-                    rx_notify(io);
-                    window_notify(io);
-                    continue;
+                /* At most a chunk: should these bytes turn out to be the
+                 * tail of the echo, they are copied out again. */
+                struct iovec iov[2];
+                r = readv(io->fd, iov, spans_iov(v, sizeof(chunk), iov));
+                if (r > 0 && atomic_load_explicit(&io->end_mode, memory_order_seq_cst)) {
+                    size_t k = 0;
+                    for (int i = 0; i < 2 && k < (size_t)r; i++) {
+                        size_t c = v[i].n < (size_t)r - k ? v[i].n : (size_t)r - k;
+                        memcpy(chunk + k, v[i].p, c);
+                        k += c;
+                    }
+                    sbuf_write_commit(b, 0); /* abandoned: rx_take decides */
+                } else {
+                    sbuf_write_commit(b, r > 0 ? (size_t)r : 0);
+                    if (r > 0) {
+                        atomic_fetch_add_explicit(&io->rx_bytes, (uint64_t)r,
+                                                  memory_order_relaxed);
+                        atomic_store_explicit(&io->last_rx_ns, sb_now_ns(), memory_order_relaxed);
+                        rx_notify(io);
+                        window_notify(io);
+                        continue;
+                    }
                 }
-                goto read_failed;
             }
         }
         if (r > 0) {
             atomic_store_explicit(&io->last_rx_ns, sb_now_ns(), memory_order_relaxed);
-            lb_len += (size_t)r;
-            if (rx_end_feed(io, lb, &lb_len)) {
+            if (rx_take(io, chunk, (size_t)r, &lb, &lb_len)) {
                 atomic_store_explicit(&io->done, 1, memory_order_release);
                 break;
             }
-            continue;
-        }
-    read_failed:
-        if (r == 0) {
+        } else if (r == 0) {
             sb_io_fail(io, "the peer closed the port (end of file)");
         } else if (errno == EAGAIN) {
             short rev = wait_port(io, POLLIN, &io->rx->room);

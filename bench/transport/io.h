@@ -82,6 +82,9 @@ void sb_io_abort(struct sb_io *io);
  * when this returns. */
 void sb_io_join(struct sb_io *io);
 
+/* Bytes written to the port and neither read back nor reported lost. */
+uint64_t sb_io_in_flight(const struct sb_io *io);
+
 /*
  * Records a failure (first one wins), aborts the run, and wakes everything.
  * The pumps call it; the supervisor may too (a peer that never answers).

@@ -226,7 +226,6 @@ static int pty_open(const struct sb_link_params *lp, struct sb_transport **out,
 
 const struct sb_transport_ops sb_transport_pty_ops = {
     .name = "pty",
-    .summary = "socat virtual serial pair (termios); a peer runs on the far end",
     .open = pty_open,
     .close = pty_close,
 };

@@ -76,8 +76,28 @@ int sb_serial_parse_vidpid(const char *s, int *vid, int *pid)
 }
 
 /*
- * Finds the port `spec` names (auto or VID:PID) among the ports present.
- * Returns 0 with the device path, SBUF_ENOENT when none matches.
+ * The USB interface number of a tty ("02"), from sysfs; -1 if unknown.
+ * CircuitPython's console is the CDC function on interface 0, its data
+ * port (usb_cdc.data) the one on interface 2.
+ */
+static int usb_interface(const char *dev)
+{
+    const char *base = strrchr(dev, '/');
+    char path[PATH_MAX], buf[8] = "";
+    snprintf(path, sizeof(path), "/sys/class/tty/%s/device/bInterfaceNumber", base ? base + 1 : dev);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int n = fgets(buf, sizeof(buf), f) ? (int)strtol(buf, NULL, 16) : -1;
+    fclose(f);
+    return n;
+}
+
+/*
+ * Finds the port `spec` names (auto or VID:PID) among the ports present;
+ * of a board's several ports, the one on USB interface 2 (CircuitPython's
+ * data port, not its console) when there is one.  Returns 0 with the
+ * device path, SBUF_ENOENT when none matches.
  */
 static int find_usb_port(const char *spec, char *name, size_t size)
 {
@@ -88,8 +108,8 @@ static int find_usb_port(const char *spec, char *name, size_t size)
     struct sp_port **list = NULL;
     if (sp_list_ports(&list) != SP_OK)
         return SBUF_ENOENT;
-    int rc = SBUF_ENOENT;
-    for (size_t i = 0; list[i] && rc != SBUF_OK; i++) {
+    int rc = SBUF_ENOENT, best = -1;
+    for (size_t i = 0; list[i] && best != 2; i++) {
         int vid, pid;
         if (sp_get_port_transport(list[i]) != SP_TRANSPORT_USB ||
             sp_get_port_usb_vid_pid(list[i], &vid, &pid) != SP_OK)
@@ -101,9 +121,11 @@ static int find_usb_port(const char *spec, char *name, size_t size)
         } else {
             match = vid == want_vid && pid == want_pid;
         }
-        if (match) {
+        int intf = match ? usb_interface(sp_get_port_name(list[i])) : -1;
+        if (match && (rc != SBUF_OK || intf == 2)) {
             snprintf(name, size, "%s", sp_get_port_name(list[i]));
             rc = SBUF_OK;
+            best = intf;
         }
     }
     sp_free_port_list(list);
@@ -286,7 +308,6 @@ static int serial_open(const struct sb_link_params *lp, struct sb_transport **ou
 
 const struct sb_transport_ops sb_transport_serial_ops = {
     .name = "serial",
-    .summary = "a real port through libserialport: path, auto (Adafruit/SEGGER USB) or VID:PID",
     .open = serial_open,
     .close = serial_close,
 };

@@ -16,8 +16,8 @@ int sb_serial_parse_vidpid(const char *s, int *vid, int *pid);
 /*
  * The port table `serbench ports` prints: one line a port with its USB
  * VID:PID, manufacturer, product and serial number.  Returns how many ports
- * were listed, or -1.
+ * were listed (*usb_ports of them USB), or -1.
  */
-int sb_ports_print(FILE *out);
+int sb_ports_print(FILE *out, int *usb_ports);
 
 #endif

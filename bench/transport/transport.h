@@ -1,11 +1,9 @@
 /*
- * transport.h - the byte pipes a run can use, looked up by name the way fio
- * looks up its ioengines.
- *
- *   mem     producer -> buffer -> consumer in one process (the workload's own
- *           path: it has no open; listed so that `serbench list` names it)
- *   pty     a socat virtual pair: serbench holds one end, a peer the other
- *   serial  a real port through libserialport (the nRF52840 board)
+ * transport.h - the ports a run can use, looked up by name the way fio
+ * looks up its ioengines: "pty" (a socat virtual pair: serbench holds one
+ * end, a peer the other) and "serial" (a real port through libserialport).
+ * Transport "mem" has no port: the workload runs it by itself.  Names and
+ * one-line summaries for listings are in the runner's transport_hook.c.
  *
  * An open transport is a non-blocking file descriptor for the host end and,
  * for pty, the path of the far end where a peer (peer.h) is started.  Errors
@@ -27,8 +25,6 @@ struct sb_transport;
 
 struct sb_transport_ops {
     const char *name;
-    const char *summary;
-    /* NULL for mem: the workload runs it without a file descriptor. */
     int (*open)(const struct sb_link_params *lp, struct sb_transport **out,
                 struct sb_err *err);
     void (*close)(struct sb_transport *t);
@@ -45,10 +41,8 @@ struct sb_transport {
 extern const struct sb_transport_ops sb_transport_pty_ops;
 extern const struct sb_transport_ops sb_transport_serial_ops;
 
-/* NULL when no transport has that name. */
+/* NULL when no transport with a port has that name. */
 const struct sb_transport_ops *sb_transport_lookup(const char *name);
-/* NULL-terminated, in listing order. */
-const struct sb_transport_ops *const *sb_transport_list(void);
 
 /* Opens by name; the error names the transport when the name is unknown. */
 int sb_transport_open(const char *name, const struct sb_link_params *lp,
