@@ -66,6 +66,18 @@ static void f_overflow(const struct sb_row *row, char *b, size_t n)
 {
     snprintf(b, n, "%s", row->cell->p.overflow == SB_OVERFLOW_DROP ? "drop" : "block");
 }
+static void f_flow(const struct sb_row *row, char *b, size_t n)
+{
+    snprintf(b, n, "%s", row->cell->p.link.flow_rtscts ? "rtscts" : "none");
+}
+static void f_on_disconnect(const struct sb_row *row, char *b, size_t n)
+{
+    snprintf(b, n, "%s", row->cell->p.link.on_disconnect_stop ? "stop" : "next");
+}
+static void f_hardware(const struct sb_row *row, char *b, size_t n)
+{
+    snprintf(b, n, "%s", row->cell->p.link.hardware_optional ? "optional" : "required");
+}
 static void f_cpu_pct(const struct sb_row *row, char *b, size_t n)
 {
     const struct sb_run_result *r = row->r;
@@ -102,13 +114,29 @@ static const struct sb_column columns[] = {
     P("cfg_buffer", buffer, "bytes", "Capacity asked for."),
     P("cfg_max_buffer", max_buffer, "bytes", "Growth limit asked for; 0 = strategy default."),
     F("cfg_overflow", f_overflow, "", "block or drop."),
+    /* The transport keys (pty, serial), as the scenario loader resolved
+     * them: defaults filled in, so mem rows hold the defaults too. */
+    P("cfg_peer", link.peer, "", "pty, serial: the far end (echo, nrf52840-sim, board)."),
+    P("cfg_port", link.port, "", "serial: the port as written (a path, auto or VID:PID)."),
+    P("cfg_baud", link.baud, "baud", "serial: the port's baud rate."),
+    F("cfg_flow", f_flow, "", "none or rtscts."),
+    P("cfg_link", link.link, "", "nrf52840-sim: the link it models (uart:BAUD or cdc)."),
+    P("cfg_device_rx_buffer", link.device_rx_buffer, "bytes", "nrf52840-sim: the device's DMA receive ring; 0 = the emulator's default."),
+    P("cfg_device_ram", link.device_ram, "bytes", "nrf52840-sim: the device's RAM budget; 0 = the emulator's default."),
+    P("cfg_device_byte_cost_ns", link.device_byte_ns, "ns", "nrf52840-sim: the device application's time per byte."),
+    P("cfg_device_packet_cost_ns", link.device_packet_ns, "ns", "nrf52840-sim: the device's time per read (UART chunk, USB packet)."),
+    P("cfg_faults", link.faults, "", "nrf52840-sim: the faults injected, as written; empty = none."),
+    P("cfg_write_size", link.write_size, "bytes", "pty, serial: bytes per write(2) on the transmit side; 0 = whatever is buffered."),
+    F("cfg_on_disconnect", f_on_disconnect, "", "next or stop: what the suite does when the peer goes away."),
+    P("cfg_reconnect_ns", link.reconnect_ns, "ns", "serial: how long opening the port is retried."),
+    F("cfg_hardware", f_hardware, "", "required or optional (a missing port makes the run skipped)."),
     R("wall_s", wall_s, "s", "Duration of the measured phase."),
     R("msgs_sent", msgs_sent, "messages", "Messages offered by the producer in the measured phase."),
     R("bytes_sent", bytes_sent, "bytes", "Bytes offered (frames, header included)."),
     R("msgs_recv", msgs_recv, "messages", "Messages the consumer verified good."),
     R("bytes_recv", bytes_recv, "bytes", "Bytes the consumer verified good."),
     R("msgs_dropped", msgs_dropped, "messages", "Messages refused by overflow = drop."),
-    R("bytes_dropped", bytes_dropped, "bytes", "Bytes refused by overflow = drop.  bytes_sent = bytes_recv + bytes_dropped in every ok run."),
+    R("bytes_dropped", bytes_dropped, "bytes", "Bytes refused by overflow = drop.  bytes_sent = bytes_recv + bytes_dropped in every ok run on mem or through a plain echo; through nrf52840-sim what the device lost (dev_*) is missing too."),
     R("crc_errors", crc_errors, "frames", "Frames whose CRC32 did not match."),
     R("bad_frames", bad_frames, "frames", "Frames with good CRCs but wrong content (a header field out of bounds, or a payload not its sequence number's)."),
     R("seq_gaps", seq_gaps, "frames", "Sequence numbers skipped."),
@@ -119,7 +147,7 @@ static const struct sb_column columns[] = {
     R("bytes_per_s", bytes_per_s, "bytes/s", "Throughput: bytes_recv / wall_s."),
     F("mb_per_s", f_mb_per_s, "MB/s", "bytes_per_s / 1e6, for reading."),
     R("msgs_per_s", msgs_per_s, "messages/s", "msgs_recv / wall_s."),
-    R("lat_count", latency.count, "samples", "Latency samples (enqueue to dequeue on mem; round trip on serial)."),
+    R("lat_count", latency.count, "samples", "Latency samples (enqueue to dequeue on mem; round trip on pty and serial)."),
     R("lat_mean_ns", latency.mean_ns, "ns", "Mean latency."),
     R("lat_p50_ns", latency.p50_ns, "ns", "Median latency (histogram, at most 1 % relative error)."),
     R("lat_p90_ns", latency.p90_ns, "ns", "90th percentile latency."),
@@ -136,10 +164,23 @@ static const struct sb_column columns[] = {
     R("buf_resizes", buf.resizes, "events", "Capacity changes (adaptive)."),
     R("buf_bytes_copied", buf.bytes_copied, "bytes", "Bytes moved inside the buffer (resizes, linearising)."),
     R("buf_allocations", buf.allocations, "calls", "Allocations the buffer made."),
+    R("buf_used", buf.used, "bytes", "Bytes still in the buffer at the end (pty, serial: both buffers)."),
     R("cpu_user_s", cpu_user_s, "s", "User CPU time of the run."),
     R("cpu_sys_s", cpu_sys_s, "s", "System CPU time of the run."),
     F("cpu_pct", f_cpu_pct, "% of one core", "(cpu_user_s + cpu_sys_s) / wall_s x 100."),
     R("peak_rss_kb", peak_rss_kb, "KiB", "Peak resident set of the run's child process."),
+    /* The raw path's ceilings, measured once per suite with no strategy in
+     * between (bench/transport/calibrate.c), so each result can be read as
+     * a fraction of what the path itself can do. */
+    R("ceiling_bytes_per_s", ceiling_bytes_per_s, "bytes/s", "pty, peer = echo: raw one-way throughput of a socat pair like the run's, write_size bytes a write(2) (4096 if 0), no strategy; 0 = not measured."),
+    R("ceiling_echo_bytes_per_s", ceiling_echo_bytes_per_s, "bytes/s", "pty, peer = echo: raw throughput through the echo peer and back (what bytes_per_s measures), no strategy; 0 = not measured."),
+    R("ceiling_rtt_p50_ns", ceiling_rtt_p50_ns, "ns", "pty, peer = echo: raw echo round trip of one frame carrying the job's largest message, one frame at a time, median; 0 = not measured."),
+    /* What the emulator reported in its stats frame at the end of the run. */
+    R("dev_overrun_bytes", dev_overrun_bytes, "bytes", "nrf52840-sim: bytes lost in the device's UART receiver (no flow control, a producer faster than the link)."),
+    R("dev_drop_frames", dev_drop_frames, "frames", "nrf52840-sim: frames the device dropped (fault drop)."),
+    R("dev_corrupt_frames", dev_corrupt_frames, "frames", "nrf52840-sim: frames the device corrupted (fault corrupt)."),
+    R("dev_delay_faults", dev_delay_faults, "events", "nrf52840-sim: delays the device injected (fault delay)."),
+    R("dev_stall_faults", dev_stall_faults, "events", "nrf52840-sim: stalls the device injected (fault stall)."),
 };
 
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))

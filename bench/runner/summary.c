@@ -38,6 +38,50 @@ static double m_cpu(const struct sb_run_result *r)
 {
     return r->wall_s > 0 ? 100 * (r->cpu_user_s + r->cpu_sys_s) / r->wall_s : 0;
 }
+/* Through an echo, bytes_per_s counts bytes that came back: the echo loop's
+ * ceiling is the one measured the same way. */
+static double m_ceil_pct(const struct sb_run_result *r)
+{
+    return r->ceiling_echo_bytes_per_s > 0 ? 100 * r->bytes_per_s / r->ceiling_echo_bytes_per_s : 0;
+}
+static double m_rtt_ratio(const struct sb_run_result *r)
+{
+    return r->ceiling_rtt_p50_ns ? (double)r->latency.p50_ns / (double)r->ceiling_rtt_p50_ns : 0;
+}
+static double m_overrun(const struct sb_run_result *r) { return (double)r->dev_overrun_bytes; }
+static double m_dev_drop(const struct sb_run_result *r) { return (double)r->dev_drop_frames; }
+static double m_dev_corrupt(const struct sb_run_result *r) { return (double)r->dev_corrupt_frames; }
+static double m_dev_delay(const struct sb_run_result *r) { return (double)r->dev_delay_faults; }
+static double m_dev_stall(const struct sb_run_result *r) { return (double)r->dev_stall_faults; }
+
+/* The peer's counters, each a column only in a job where one of its runs
+ * saw it non-zero: a clean link's table stays as narrow as a mem job's. */
+static const struct dev_column {
+    const char *title;
+    metric_fn f;
+} dev_columns[] = {
+    {"dev overrun B", m_overrun},
+    {"dev dropped", m_dev_drop},
+    {"dev corrupted", m_dev_corrupt},
+    {"dev delays", m_dev_delay},
+    {"dev stalls", m_dev_stall},
+};
+#define NDEV (sizeof(dev_columns) / sizeof(dev_columns[0]))
+
+/* The optional columns of one job's table. */
+struct job_cols {
+    const struct sb_run_result *ceil; /* a run with the raw path's ceilings, or NULL */
+    unsigned dev;                     /* bit i: dev_columns[i] is shown */
+};
+
+static void note_cols(struct job_cols *jc, const struct sb_run_result *r)
+{
+    if (!jc->ceil && r->ceiling_echo_bytes_per_s > 0 && r->ceiling_rtt_p50_ns)
+        jc->ceil = r;
+    for (size_t i = 0; i < NDEV; i++)
+        if (dev_columns[i].f(r) > 0)
+            jc->dev |= 1u << i;
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -77,7 +121,7 @@ static void cell_text(const char *s, char *b, size_t n)
     b[o] = '\0';
 }
 
-static void job_header(FILE *out, const struct sb_cell *c)
+static void job_header(FILE *out, const struct sb_cell *c, const struct job_cols *jc)
 {
     const struct sb_run_params *p = &c->p;
     char len[64], buf[32], rate[32];
@@ -108,10 +152,31 @@ static void job_header(FILE *out, const struct sb_cell *c)
         sb_format_duration(p->stall_period_ns, per, sizeof(per));
         fprintf(out, ", stall %s@%s", buf, per);
     }
-    fprintf(out, "\n\n| # | strategy | allocator | status | MB/s | msgs/s | dropped | p50 | p99 | "
-                 "p99.9 | peak RSS | CPU %% | runs |\n"
-                 "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-                 "| ---: |\n");
+    fprintf(out, "\n");
+    if (jc->ceil) {
+        char rtt[32];
+        sb_format_ns((double)jc->ceil->ceiling_rtt_p50_ns, rtt, sizeof(rtt));
+        fprintf(out, "\nRaw pty path in this suite, no strategy: one-way %.1f MB/s, echo loop %.1f "
+                     "MB/s, echo round trip p50 %s.\n",
+                jc->ceil->ceiling_bytes_per_s / 1e6, jc->ceil->ceiling_echo_bytes_per_s / 1e6, rtt);
+    }
+    fprintf(out, "\n| # | strategy | allocator | status | MB/s | ");
+    if (jc->ceil)
+        fprintf(out, "%% of echo ceiling | ");
+    fprintf(out, "msgs/s | dropped | p50 | ");
+    if (jc->ceil)
+        fprintf(out, "RTT p50 / raw | ");
+    fprintf(out, "p99 | p99.9 | ");
+    size_t right = 9 + (jc->ceil ? 2 : 0); /* the numeric columns, right-aligned */
+    for (size_t i = 0; i < NDEV; i++)
+        if (jc->dev & (1u << i)) {
+            fprintf(out, "%s | ", dev_columns[i].title);
+            right++;
+        }
+    fprintf(out, "peak RSS | CPU %% | runs |\n| --- | --- | --- | --- |");
+    for (size_t i = 0; i < right; i++)
+        fprintf(out, " ---: |");
+    fprintf(out, "\n");
 }
 
 static int same_group(const struct sb_cell *a, const struct sb_cell *b)
@@ -144,10 +209,30 @@ static void add_run(struct group *g, const struct sb_run_result *r)
         g->reason = r->reason;
 }
 
-static void print_group(FILE *out, size_t rank, const struct group *g, const struct sb_row *rows,
-                        size_t n, double *tmp)
+/* A numeric cell: the median of f over the group's ok runs, or "-" without any. */
+static void put_median(FILE *out, const char *fmt, const struct group *g, const struct sb_row *rows,
+                       size_t n, metric_fn f, double *tmp)
 {
-    char status[128], p50[32], p99[32], p999[32], rss[32], why[96];
+    if (g->ok)
+        fprintf(out, fmt, group_median(g, rows, n, f, tmp));
+    else
+        fprintf(out, " - |");
+}
+
+/* A latency cell, formatted for reading. */
+static void put_ns(FILE *out, const struct group *g, const struct sb_row *rows, size_t n,
+                   metric_fn f, double *tmp)
+{
+    char b[32] = "-";
+    if (g->ok)
+        sb_format_ns(group_median(g, rows, n, f, tmp), b, sizeof(b));
+    fprintf(out, " %s |", b);
+}
+
+static void print_group(FILE *out, size_t rank, const struct group *g, const struct sb_row *rows,
+                        size_t n, const struct job_cols *jc, double *tmp)
+{
+    char status[128], rss[32], why[96];
     if (g->ok == g->n) {
         snprintf(status, sizeof(status), "ok");
     } else if (g->ok) {
@@ -158,19 +243,27 @@ static void print_group(FILE *out, size_t rank, const struct group *g, const str
                  g->failed ? "failed" : g->aborted ? "aborted" : "skipped", why);
     }
     sb_format_size((uint64_t)g->rss_max * 1024, rss, sizeof(rss));
-    if (!g->ok) {
-        fprintf(out, "| - | %s | %s | %s | - | - | - | - | - | - | %s | - | %zu |\n",
-                g->cell->p.strategy, g->cell->p.allocator, status, rss, g->n);
-        return;
-    }
-    sb_format_ns(group_median(g, rows, n, m_p50, tmp), p50, sizeof(p50));
-    sb_format_ns(group_median(g, rows, n, m_p99, tmp), p99, sizeof(p99));
-    sb_format_ns(group_median(g, rows, n, m_p999, tmp), p999, sizeof(p999));
-    fprintf(out,
-            "| %zu | %s | %s | %s | %.1f | %.0f | %.3g %% | %s | %s | %s | %s | %.0f | %zu |\n",
-            rank, g->cell->p.strategy, g->cell->p.allocator, status, g->med_mbps,
-            group_median(g, rows, n, m_msgs, tmp), group_median(g, rows, n, m_drop, tmp), p50,
-            p99, p999, rss, group_median(g, rows, n, m_cpu, tmp), g->n);
+    if (g->ok)
+        fprintf(out, "| %zu |", rank);
+    else
+        fprintf(out, "| - |");
+    fprintf(out, " %s | %s | %s |", g->cell->p.strategy, g->cell->p.allocator, status);
+    put_median(out, " %.1f |", g, rows, n, m_mbps, tmp);
+    if (jc->ceil)
+        put_median(out, " %.1f %% |", g, rows, n, m_ceil_pct, tmp);
+    put_median(out, " %.0f |", g, rows, n, m_msgs, tmp);
+    put_median(out, " %.3g %% |", g, rows, n, m_drop, tmp);
+    put_ns(out, g, rows, n, m_p50, tmp);
+    if (jc->ceil)
+        put_median(out, " %.2fx |", g, rows, n, m_rtt_ratio, tmp);
+    put_ns(out, g, rows, n, m_p99, tmp);
+    put_ns(out, g, rows, n, m_p999, tmp);
+    for (size_t i = 0; i < NDEV; i++)
+        if (jc->dev & (1u << i))
+            put_median(out, " %.0f |", g, rows, n, dev_columns[i].f, tmp);
+    fprintf(out, " %s |", rss);
+    put_median(out, " %.0f |", g, rows, n, m_cpu, tmp);
+    fprintf(out, " %zu |\n", g->n);
 }
 
 void sb_summary_print(FILE *out, const struct sb_row *rows, size_t n, size_t planned)
@@ -188,8 +281,12 @@ void sb_summary_print(FILE *out, const struct sb_row *rows, size_t n, size_t pla
             planned, ok, failed, aborted, skipped);
     fprintf(out, "Best first by MB/s (10^6 verified bytes a second, frames included), the median "
                  "over repeats; so are msgs/s, dropped (share of messages refused by overflow = "
-                 "drop), the latency percentiles (enqueue to dequeue on mem) and CPU (%% of one "
-                 "core).  Peak RSS is the largest of the runs' processes.\n");
+                 "drop), the latency percentiles (enqueue to dequeue on mem, round trip on pty and "
+                 "serial) and CPU (%% of one core).  Peak RSS is the largest of the runs' "
+                 "processes.  A pty echo job also shows each result against the raw path measured "
+                 "in the same suite with no strategy: MB/s as a share of the echo loop's, and p50 "
+                 "as a multiple of the raw echo round trip.  A job whose peer reported overruns or "
+                 "injected faults shows those counters (dev ...).\n");
 
     /* Jobs in the order they first ran; within a job, groups sorted. */
     struct group *g = calloc(n ? n : 1, sizeof(*g));
@@ -207,6 +304,7 @@ void sb_summary_print(FILE *out, const struct sb_row *rows, size_t n, size_t pla
             continue;
         const struct sb_cell *c = rows[i].cell;
         size_t ng = 0;
+        struct job_cols jc = {0};
         for (size_t j = i; j < n; j++) {
             const struct sb_cell *cj = rows[j].cell;
             if (cj->job != c->job || strcmp(cj->p.job, c->p.job) != 0)
@@ -221,13 +319,14 @@ void sb_summary_print(FILE *out, const struct sb_row *rows, size_t n, size_t pla
                 g[ng++].first = j;
             }
             add_run(&g[k], rows[j].r);
+            note_cols(&jc, rows[j].r);
         }
         for (size_t k = 0; k < ng; k++)
             g[k].med_mbps = group_median(&g[k], rows, n, m_mbps, tmp);
         qsort(g, ng, sizeof(*g), cmp_group);
-        job_header(out, c);
+        job_header(out, c, &jc);
         for (size_t k = 0; k < ng; k++)
-            print_group(out, k + 1, &g[k], rows, n, tmp);
+            print_group(out, k + 1, &g[k], rows, n, &jc, tmp);
     }
     free(g);
     free(tmp);

@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../runner/csvread.h"
 #include "devstats.h"
 #include "frame.h"
 #include "itest.h"
@@ -285,6 +286,66 @@ static void test_pty_suite(void **state)
     assert_no_leftovers();
 }
 
+/* The value of column col in the first row of a runs.csv whose job is job. */
+static double csv_value(const char *csv, const char *job, const char *col)
+{
+    const char *p = csv;
+    struct csv_record hdr, rec;
+    assert_int_equal(csv_next(&p, &hdr), 1);
+    int jc = csv_col(&hdr, "job"), cc = csv_col(&hdr, col);
+    if (jc < 0 || cc < 0)
+        fail_msg("runs.csv has no column %s", jc < 0 ? "job" : col);
+    double v = -1;
+    while (v < 0 && csv_next(&p, &rec) == 1) {
+        assert_int_equal(rec.n, hdr.n);
+        if (strcmp(rec.field[jc], job) == 0)
+            v = strtod(rec.field[cc], NULL);
+        csv_free(&rec);
+    }
+    csv_free(&hdr);
+    if (v < 0)
+        fail_msg("runs.csv has no row for job %s", job);
+    return v;
+}
+
+/*
+ * The one test that measures the ceilings (about three seconds): a pty echo
+ * row carries them and summary.md holds the run against them; an emulator
+ * row has none (its link sets the rate) but carries the device's counters.
+ */
+static void test_pty_ceilings_in_results(void **state)
+{
+    (void)state;
+    NEED_BIN();
+    put("ceil.ini", "[global]\nstrategies = ring_spsc\nallocators = glibc\ntransport = pty\n"
+                    "duration = 100ms\nwarmup = 10ms\nmessage = fixed:64\nbuffer = 16KiB\n"
+                    "write_size = 4KiB\n"
+                    "[echo]\npeer = echo\n"
+                    "[sim]\npeer = nrf52840-sim\nlink = uart:1000000\nduration = 200ms\n"
+                    "faults = drop:0.3 corrupt:0.3\n");
+    unsetenv("SERBENCH_NO_CALIBRATE");
+    int code = run((const char *[]){"run", in_tmp("ceil.ini"), "-o", in_tmp("ceil"), "--quiet", NULL});
+    setenv("SERBENCH_NO_CALIBRATE", "1", 1);
+    if (code != 0) {
+        char *err = slurp(in_tmp("err.txt"));
+        fail_msg("exit %d: %s", code, err);
+    }
+    char *csv = slurp(in_tmp("ceil/runs.csv"));
+    assert_true(csv_value(csv, "echo", "ceiling_bytes_per_s") > 0);
+    assert_true(csv_value(csv, "echo", "ceiling_echo_bytes_per_s") > 0);
+    assert_true(csv_value(csv, "echo", "ceiling_rtt_p50_ns") > 0);
+    assert_true(csv_value(csv, "echo", "dev_drop_frames") == 0);
+    assert_true(csv_value(csv, "sim", "ceiling_echo_bytes_per_s") == 0);
+    assert_true(csv_value(csv, "sim", "dev_drop_frames") > 0);
+    assert_true(csv_value(csv, "sim", "dev_corrupt_frames") > 0);
+    free(csv);
+    expect_in("ceil/summary.md", "Raw pty path in this suite, no strategy: one-way ");
+    expect_in("ceil/summary.md", "| % of echo ceiling |");
+    expect_in("ceil/summary.md", "| RTT p50 / raw |");
+    expect_in("ceil/summary.md", "| dev dropped | dev corrupted |");
+    assert_no_leftovers();
+}
+
 static void disconnect_suite(const char *policy, int rows)
 {
     char text[1024];
@@ -401,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_1200_baud_refused),
         cmocka_unit_test(test_serial_errors_api),
         cmocka_unit_test(test_pty_suite),
+        cmocka_unit_test(test_pty_ceilings_in_results),
         cmocka_unit_test(test_on_disconnect_stop),
         cmocka_unit_test(test_on_disconnect_next),
         cmocka_unit_test(test_interrupt_leaves_nothing),

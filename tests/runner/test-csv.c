@@ -76,6 +76,16 @@ static void test_columns_unique_and_documented(void **state)
     free(md);
 }
 
+/* rec's field in the column hdr names name; a missing column fails the test. */
+static const char *field(const struct csv_record *hdr, const struct csv_record *rec,
+                         const char *name)
+{
+    int i = csv_col(hdr, name);
+    if (i < 0 || (size_t)i >= rec->n)
+        fail_msg("no column %s", name);
+    return rec->field[i];
+}
+
 /* A row with awkward text and known numbers, formatted and read back. */
 static void test_header_and_row_agree(void **state)
 {
@@ -91,6 +101,16 @@ static void test_header_and_row_agree(void **state)
     cell.p.seed = UINT64_MAX;
     cell.p.overflow = SB_OVERFLOW_DROP;
     cell.p.rate = 2000;
+    snprintf(cell.p.link.peer, sizeof(cell.p.link.peer), "nrf52840-sim");
+    snprintf(cell.p.link.link, sizeof(cell.p.link.link), "uart:1000000");
+    snprintf(cell.p.link.faults, sizeof(cell.p.link.faults), "drop:0.1 delay:5@0.2");
+    cell.p.link.baud = 921600;
+    cell.p.link.flow_rtscts = 1;
+    cell.p.link.device_rx_buffer = 2048;
+    cell.p.link.device_byte_ns = 200;
+    cell.p.link.write_size = 4096;
+    cell.p.link.on_disconnect_stop = 1;
+    cell.p.link.hardware_optional = 1;
     struct sb_run_result r = {.status = SB_STATUS_FAILED};
     snprintf(r.reason, sizeof(r.reason), "sent 10 != received 9, \"lost\"\nsecond line");
     snprintf(r.allocator_seen, sizeof(r.allocator_seen), "jemalloc 5.3.0");
@@ -104,6 +124,15 @@ static void test_header_and_row_agree(void **state)
     r.latency.p99_ns = 123456789;
     r.buf.capacity = 65536;
     r.peak_rss_kb = 4321;
+    r.buf.used = 17;
+    r.ceiling_bytes_per_s = 123456789.5;
+    r.ceiling_echo_bytes_per_s = 2.5e7;
+    r.ceiling_rtt_p50_ns = 98765;
+    r.dev_overrun_bytes = 11;
+    r.dev_drop_frames = 12;
+    r.dev_corrupt_frames = 13;
+    r.dev_delay_faults = 14;
+    r.dev_stall_faults = 15;
     struct sb_row row = {.cell = &cell, .r = &r};
     snprintf(row.started_utc, sizeof(row.started_utc), "2025-01-31T12:34:56Z");
 
@@ -122,7 +151,7 @@ static void test_header_and_row_agree(void **state)
     assert_int_equal(rec.n, hdr.n);
     for (size_t i = 0; i < hdr.n; i++)
         assert_string_equal(hdr.field[i], sb_csv_column_at(i)->name);
-#define FIELD(name) rec.field[csv_col(&hdr, name)]
+#define FIELD(name) field(&hdr, &rec, name)
     assert_string_equal(FIELD("schema_version"), "1");
     assert_string_equal(FIELD("status"), "failed");
     assert_string_equal(FIELD("reason"), r.reason);
@@ -143,6 +172,27 @@ static void test_header_and_row_agree(void **state)
     assert_string_equal(FIELD("peak_rss_kb"), "4321");
     assert_string_equal(FIELD("cpu_pct"), "50");
     assert_string_equal(FIELD("wall_s"), "2");
+    assert_string_equal(FIELD("cfg_peer"), "nrf52840-sim");
+    assert_string_equal(FIELD("cfg_port"), "");
+    assert_string_equal(FIELD("cfg_baud"), "921600");
+    assert_string_equal(FIELD("cfg_flow"), "rtscts");
+    assert_string_equal(FIELD("cfg_link"), "uart:1000000");
+    assert_string_equal(FIELD("cfg_device_rx_buffer"), "2048");
+    assert_string_equal(FIELD("cfg_device_ram"), "0");
+    assert_string_equal(FIELD("cfg_device_byte_cost_ns"), "200");
+    assert_string_equal(FIELD("cfg_faults"), "drop:0.1 delay:5@0.2");
+    assert_string_equal(FIELD("cfg_write_size"), "4096");
+    assert_string_equal(FIELD("cfg_on_disconnect"), "stop");
+    assert_string_equal(FIELD("cfg_hardware"), "optional");
+    assert_string_equal(FIELD("buf_used"), "17");
+    assert_string_equal(FIELD("ceiling_bytes_per_s"), "123456790"); /* %.9g */
+    assert_string_equal(FIELD("ceiling_echo_bytes_per_s"), "25000000");
+    assert_string_equal(FIELD("ceiling_rtt_p50_ns"), "98765");
+    assert_string_equal(FIELD("dev_overrun_bytes"), "11");
+    assert_string_equal(FIELD("dev_drop_frames"), "12");
+    assert_string_equal(FIELD("dev_corrupt_frames"), "13");
+    assert_string_equal(FIELD("dev_delay_faults"), "14");
+    assert_string_equal(FIELD("dev_stall_faults"), "15");
 #undef FIELD
     csv_free(&hdr);
     csv_free(&rec);
@@ -186,14 +236,26 @@ static void test_file_rows(void **state)
     fclose(f);
     text[n] = '\0';
     const char *p = text;
-    struct csv_record rec;
+    struct csv_record rec, hdr;
     const char *status[] = {"status", "ok", "aborted"};
     for (int i = 0; i < 3; i++) {
         assert_int_equal(csv_next(&p, &rec), 1);
         assert_int_equal(rec.n, sb_csv_column_count());
         assert_string_equal(rec.field[1], status[i]);
+        if (i == 0) {
+            memcpy(&hdr, &rec, sizeof(rec));
+            continue;
+        }
+        /* a mem run: the transport keys at their defaults, nothing measured */
+        assert_string_equal(field(&hdr, &rec, "cfg_peer"), "");
+        assert_string_equal(field(&hdr, &rec, "cfg_flow"), "none");
+        assert_string_equal(field(&hdr, &rec, "cfg_on_disconnect"), "next");
+        assert_string_equal(field(&hdr, &rec, "cfg_hardware"), "required");
+        assert_string_equal(field(&hdr, &rec, "ceiling_echo_bytes_per_s"), "0");
+        assert_string_equal(field(&hdr, &rec, "dev_drop_frames"), "0");
         csv_free(&rec);
     }
+    csv_free(&hdr);
     assert_int_equal(csv_next(&p, &rec), 0);
     unlink(path);
     rmdir(dir);
