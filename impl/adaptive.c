@@ -111,26 +111,23 @@ static int adaptive_create(const struct sbuf_config *cfg, struct sbuf **out)
     int rc = adaptive_limits(cfg, &lo, &hi);
     if (rc)
         return rc;
-    struct adaptive *a = sbuf__alloc(NULL, sizeof(*a), SBUF__CACHE_LINE);
-    if (!a)
-        return SBUF_ENOMEM;
-    uint8_t *data = sbuf__alloc(NULL, cfg->capacity, SBUF__CACHE_LINE);
-    if (!data) {
-        sbuf__free(a, sizeof(*a));
-        return SBUF_ENOMEM;
-    }
+    void *hdr;
+    uint8_t *data;
+    rc = sbuf__parts_create(cfg, sizeof(struct adaptive), cfg->capacity, &hdr, &data);
+    if (rc)
+        return rc;
+    struct adaptive *a = hdr;
     sbuf__init(&a->base, &sbuf_adaptive_ops);
     memset((uint8_t *)a + sizeof(a->base), 0, sizeof(*a) - sizeof(a->base));
     if (pthread_mutex_init(&a->mu, NULL) != 0) {
-        sbuf__free(data, cfg->capacity);
-        sbuf__free(a, sizeof(*a));
+        sbuf__parts_destroy(&a->base, sizeof(*a), data, cfg->capacity);
         return SBUF_ENOMEM;
     }
     a->data = data;
     a->size = cfg->capacity;
     a->min_cap = lo;
     a->max_cap = hi;
-    a->base.prod.allocations = 2;
+    sbuf__parts_created(&a->base, cfg);
     *out = &a->base;
     return SBUF_OK;
 }

@@ -77,3 +77,38 @@ void sbuf__free(void *p, size_t size)
     if (p && a->free)
         a->free(a->ctx, p, size);
 }
+
+int sbuf__parts_create(const struct sbuf_config *cfg, size_t hdr_size, size_t data_size,
+                       void **hdr, uint8_t **data)
+{
+    if (cfg->storage) {
+        *hdr = sbuf__align_up(cfg->storage, SBUF__CACHE_LINE);
+        *data = (uint8_t *)*hdr + hdr_size;
+        return SBUF_OK;
+    }
+    *hdr = sbuf__alloc(NULL, hdr_size, SBUF__CACHE_LINE);
+    if (!*hdr)
+        return SBUF_ENOMEM;
+    *data = sbuf__alloc(NULL, data_size, SBUF__CACHE_LINE);
+    if (!*data) {
+        sbuf__free(*hdr, hdr_size);
+        return SBUF_ENOMEM;
+    }
+    return SBUF_OK;
+}
+
+void sbuf__parts_created(struct sbuf *b, const struct sbuf_config *cfg)
+{
+    if (cfg->storage)
+        b->static_storage = 1;
+    else
+        b->prod.allocations = 2; /* counted after init, which zeroes them */
+}
+
+void sbuf__parts_destroy(struct sbuf *b, size_t hdr_size, void *data, size_t data_size)
+{
+    if (b->static_storage)
+        return;
+    sbuf__free(data, data_size);
+    sbuf__free(b, hdr_size);
+}

@@ -78,8 +78,7 @@ extern const struct sbuf_ops sbuf_bip_ops;
 
 static size_t bip_storage_size(const struct sbuf_config *cfg)
 {
-    /* header, then data, with slack to align the header to a cache line */
-    return sizeof(struct bip) + SBUF__CACHE_LINE + cfg->capacity + 1;
+    return sbuf__parts_storage_size(sizeof(struct bip), cfg->capacity + 1);
 }
 
 static void bip_init(struct bip *q, uint8_t *data, size_t size)
@@ -99,25 +98,14 @@ static void bip_init(struct bip *q, uint8_t *data, size_t size)
 static int bip_create(const struct sbuf_config *cfg, struct sbuf **out)
 {
     size_t size = cfg->capacity + 1; /* the byte that stays free */
-    if (cfg->storage) {
-        uintptr_t at = ((uintptr_t)cfg->storage + SBUF__CACHE_LINE - 1) &
-                       ~(uintptr_t)(SBUF__CACHE_LINE - 1);
-        struct bip *q = (struct bip *)at;
-        bip_init(q, (uint8_t *)(q + 1), size);
-        q->base.static_storage = 1;
-        *out = &q->base;
-        return SBUF_OK;
-    }
-    struct bip *q = sbuf__alloc(NULL, sizeof(*q), SBUF__CACHE_LINE);
-    if (!q)
-        return SBUF_ENOMEM;
-    uint8_t *data = sbuf__alloc(NULL, size, SBUF__CACHE_LINE);
-    if (!data) {
-        sbuf__free(q, sizeof(*q));
-        return SBUF_ENOMEM;
-    }
+    void *hdr;
+    uint8_t *data;
+    int rc = sbuf__parts_create(cfg, sizeof(struct bip), size, &hdr, &data);
+    if (rc)
+        return rc;
+    struct bip *q = hdr;
     bip_init(q, data, size);
-    q->base.prod.allocations = 2;
+    sbuf__parts_created(&q->base, cfg);
     *out = &q->base;
     return SBUF_OK;
 }
@@ -125,10 +113,7 @@ static int bip_create(const struct sbuf_config *cfg, struct sbuf **out)
 static void bip_destroy(struct sbuf *b)
 {
     struct bip *q = BIP(b);
-    if (q->base.static_storage)
-        return;
-    sbuf__free(q->data, q->size);
-    sbuf__free(q, sizeof(*q));
+    sbuf__parts_destroy(b, sizeof(*q), q->data, q->size);
 }
 
 /* Readable bytes for a given (w, r, last). */

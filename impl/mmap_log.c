@@ -25,8 +25,10 @@
  * process.  destroy msyncs a named file, so a clean close also survives a
  * power cut; a crash without that may lose the last pages.
  *
- * Threading: as ring_spsc (cached opposite index, acquire/release only); the
- * indices are atomics in the shared mapping, which needs them lock-free.
+ * Threading: as ring_spsc, through spsc_index.h (cached opposite index,
+ * acquire/release only); the indices are 64-bit atomics in the shared
+ * mapping, which needs them lock-free, and the cached copies stay in the
+ * process, each on its side's cache line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +42,9 @@
 #include <unistd.h>
 
 #include "mmap_log_format.h"
-#include "sbuf_internal.h"
+/* The file's index type, on every host. */
+#define SBUF__SPSC_INDEX uint64_t
+#include "spsc_index.h"
 
 _Static_assert(__atomic_always_lock_free(sizeof(uint64_t), 0),
                "mmap_log keeps its indices in a shared mapping: they must be lock-free");
@@ -67,6 +71,12 @@ struct mmap_log {
 };
 
 #define MLOG(b) ((struct mmap_log *)(b))
+
+static inline struct sbuf__spsc mlog_ix(struct mmap_log *m)
+{
+    return (struct sbuf__spsc){&m->hdr->head, &m->hdr->tail, &m->p.cached_tail,
+                               &m->c.cached_head};
+}
 
 extern const struct sbuf_ops sbuf_mmap_log_ops;
 
@@ -246,31 +256,14 @@ static void mlog_destroy(struct sbuf *b)
 static size_t mlog_write_reserve(struct sbuf *b, struct sbuf_span v[2])
 {
     struct mmap_log *m = MLOG(b);
-    /* Own index: only this thread stores it, relaxed is enough. */
-    uint64_t head = atomic_load_explicit(&m->hdr->head, memory_order_relaxed);
-    if (head - m->p.cached_tail == m->size) {
-        /* Looks full: reload.  Acquire pairs with the consumer's release of
-         * tail: it has finished reading the bytes we are about to overwrite. */
-        m->p.cached_tail = atomic_load_explicit(&m->hdr->tail, memory_order_acquire);
-    }
-    size_t free_space = m->size - (size_t)(head - m->p.cached_tail);
+    uint64_t head;
+    size_t free_space = sbuf__spsc_room(mlog_ix(m), m->size, 1, &head);
     return sbuf__ring_spans(m->data, m->size, (size_t)head & m->mask, free_space, v);
 }
 
 static void mlog_write_commit(struct sbuf *b, size_t n)
 {
-    struct mmap_log *m = MLOG(b);
-    uint64_t head = atomic_load_explicit(&m->hdr->head, memory_order_relaxed) + n;
-    /* Release: the bytes written into the spans are visible before the
-     * consumer (or a later opener of the file) can see the new head. */
-    atomic_store_explicit(&m->hdr->head, head, memory_order_release);
-    /* As ring_spsc: refresh the stale tail only when the over-estimate
-     * would raise the peak, so the peak is exact without a reload per call. */
-    if (head - m->p.cached_tail > b->prod.peak_used) {
-        /* Acquire: pairs with the consumer's release of tail. */
-        m->p.cached_tail = atomic_load_explicit(&m->hdr->tail, memory_order_acquire);
-        sbuf__note_level(b, (size_t)(head - m->p.cached_tail));
-    }
+    sbuf__spsc_commit(mlog_ix(MLOG(b)), b, n);
 }
 
 /*
@@ -282,13 +275,8 @@ static void mlog_write_commit(struct sbuf *b, size_t n)
 static size_t mlog_view_at(struct sbuf *b, size_t offset, struct sbuf_span v[2])
 {
     struct mmap_log *m = MLOG(b);
-    uint64_t tail = atomic_load_explicit(&m->hdr->tail, memory_order_relaxed);
-    if (m->c.cached_head - tail <= offset) {
-        /* Acquire pairs with the producer's release of head: the bytes it
-         * committed are visible before we read them. */
-        m->c.cached_head = atomic_load_explicit(&m->hdr->head, memory_order_acquire);
-    }
-    size_t avail = (size_t)(m->c.cached_head - tail);
+    uint64_t tail;
+    size_t avail = sbuf__spsc_ready(mlog_ix(m), offset + 1, &tail);
     size_t n = offset < avail ? avail - offset : 0;
     return sbuf__ring_spans(m->data, m->size, (size_t)(tail + offset) & m->mask, n, v);
 }
@@ -300,20 +288,12 @@ static size_t mlog_read_view(struct sbuf *b, struct sbuf_span v[2])
 
 static void mlog_read_release(struct sbuf *b, size_t n)
 {
-    struct mmap_log *m = MLOG(b);
-    uint64_t tail = atomic_load_explicit(&m->hdr->tail, memory_order_relaxed);
-    /* Release: our reads of the bytes finish before the producer may reuse them. */
-    atomic_store_explicit(&m->hdr->tail, tail + n, memory_order_release);
+    sbuf__spsc_release(mlog_ix(MLOG(b)), n);
 }
 
 static size_t mlog_used(struct sbuf *b)
 {
-    struct mmap_log *m = MLOG(b);
-    /* Tail first: head only grows, so the difference can never go negative
-     * (acquire keeps the second load from moving before the first). */
-    uint64_t tail = atomic_load_explicit(&m->hdr->tail, memory_order_acquire);
-    uint64_t head = atomic_load_explicit(&m->hdr->head, memory_order_acquire);
-    return (size_t)(head - tail);
+    return sbuf__spsc_used(mlog_ix(MLOG(b)));
 }
 
 static size_t mlog_capacity(struct sbuf *b)

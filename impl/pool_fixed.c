@@ -135,9 +135,8 @@ static int fixed_create(const struct sbuf_pool_config *cfg, struct sbuf_pool **o
     if (region_size == 0)
         return SBUF_ERANGE;
     if (cfg->storage) {
-        uintptr_t at = ((uintptr_t)cfg->storage + SBUF__POOL_ALIGN - 1) &
-                       ~(uintptr_t)(SBUF__POOL_ALIGN - 1);
-        struct pool_fixed *f = fixed_init((uint8_t *)at, cfg, stride, slab_off);
+        uint8_t *at = sbuf__align_up(cfg->storage, SBUF__POOL_ALIGN);
+        struct pool_fixed *f = fixed_init(at, cfg, stride, slab_off);
         f->base.static_storage = 1;
         *out = &f->base;
         return SBUF_OK;

@@ -54,26 +54,23 @@ extern const struct sbuf_ops sbuf_ring_locked_ops;
 
 static int locked_create(const struct sbuf_config *cfg, struct sbuf **out)
 {
-    struct ring_locked *r = sbuf__alloc(NULL, sizeof(*r), SBUF__CACHE_LINE);
-    if (!r)
-        return SBUF_ENOMEM;
-    uint8_t *data = sbuf__alloc(NULL, cfg->capacity, SBUF__CACHE_LINE);
-    if (!data) {
-        sbuf__free(r, sizeof(*r));
-        return SBUF_ENOMEM;
-    }
+    void *hdr;
+    uint8_t *data;
+    int rc = sbuf__parts_create(cfg, sizeof(struct ring_locked), cfg->capacity, &hdr, &data);
+    if (rc)
+        return rc;
+    struct ring_locked *r = hdr;
     sbuf__init(&r->base, &sbuf_ring_locked_ops);
     int err = pthread_mutex_init(&r->lock, NULL);
     if (err) {
-        sbuf__free(data, cfg->capacity);
-        sbuf__free(r, sizeof(*r));
+        sbuf__parts_destroy(&r->base, sizeof(*r), data, cfg->capacity);
         return err == ENOMEM ? SBUF_ENOMEM : SBUF_EIO;
     }
     r->data = data;
     r->size = cfg->capacity;
     r->rd = r->wr = 0;
     atomic_init(&r->used, 0);
-    r->base.prod.allocations = 2;
+    sbuf__parts_created(&r->base, cfg);
     *out = &r->base;
     return SBUF_OK;
 }
@@ -82,8 +79,7 @@ static void locked_destroy(struct sbuf *b)
 {
     struct ring_locked *r = RING(b);
     pthread_mutex_destroy(&r->lock);
-    sbuf__free(r->data, r->size);
-    sbuf__free(r, sizeof(*r));
+    sbuf__parts_destroy(b, sizeof(*r), r->data, r->size);
 }
 
 static void locked_producer_lock(struct sbuf *b)
@@ -166,9 +162,7 @@ static size_t locked_write(struct sbuf *b, const void *src, size_t n)
 {
     struct sbuf_span v[2];
     size_t room = locked_write_reserve(b, v);
-    size_t k = n < room ? n : room;
-    if (k)
-        sbuf__copy_to_spans(v, src, k);
+    size_t k = sbuf__fill_spans(v, room, src, n);
     locked_write_commit(b, k);
     return k;
 }
@@ -179,9 +173,7 @@ static size_t locked_read(struct sbuf *b, void *dst, size_t n)
 {
     struct sbuf_span v[2];
     size_t avail = locked_read_view(b, v);
-    size_t k = n < avail ? n : avail;
-    if (k)
-        sbuf__copy_from_spans(v, dst, k);
+    size_t k = sbuf__drain_spans(v, avail, dst, n);
     locked_read_release(b, k);
     return k;
 }

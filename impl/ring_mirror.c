@@ -21,9 +21,9 @@
  * capacity is rounded up to a power of two of at least one page (4 KiB here);
  * sbuf_capacity() and sbuf_stats.capacity report the real value.
  *
- * Indices and ordering follow ring_spsc.c: free-running head/tail, each on
- * its own cache line with a cached copy of the other side's index, and only
- * acquire/release ordering.  The copying write and read reload the other
+ * Indices and ordering are spsc_index.h's, as in ring_spsc.c: free-running
+ * head/tail, each on its own cache line with a cached copy of the other
+ * side's index, and only acquire/release ordering.  The copying write and read reload the other
  * side's index only when the cached copy says the request does not fit.
  * write_reserve and read_view always reload it: a view must show every
  * readable byte (peek, find and readline walk it; a stale view would make
@@ -35,11 +35,10 @@
  * not hook memory and is not counted (stats.allocations counts hook calls).
  */
 #include <errno.h>
-#include <stdatomic.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "sbuf_internal.h"
+#include "spsc_index.h"
 
 struct ring_mirror {
     struct sbuf base;
@@ -47,19 +46,11 @@ struct ring_mirror {
     uint8_t *data; /* 2*size bytes of address space: the same pages twice */
     size_t mask;
     size_t size;
-    /* Producer's line. */
-    struct {
-        alignas(SBUF__CACHE_LINE) _Atomic size_t head;
-        size_t cached_tail;
-    } p;
-    /* Consumer's line. */
-    struct {
-        alignas(SBUF__CACHE_LINE) _Atomic size_t tail;
-        size_t cached_head;
-    } c;
+    struct sbuf__spsc_lines ix;
 };
 
 #define MIRROR(b) ((struct ring_mirror *)(b))
+#define IX(r) sbuf__spsc_of(&(r)->ix)
 
 extern const struct sbuf_ops sbuf_ring_mirror_ops;
 
@@ -130,10 +121,7 @@ static int mirror_create(const struct sbuf_config *cfg, struct sbuf **out)
     r->data = data;
     r->size = size;
     r->mask = size - 1;
-    atomic_init(&r->p.head, 0);
-    atomic_init(&r->c.tail, 0);
-    r->p.cached_tail = 0;
-    r->c.cached_head = 0;
+    sbuf__spsc_lines_init(&r->ix);
     r->base.prod.allocations = 1; /* the header; the mapping is not hook memory */
     *out = &r->base;
     return SBUF_OK;
@@ -157,19 +145,12 @@ static inline size_t mirror_span(struct ring_mirror *r, size_t pos, size_t n,
     return n;
 }
 
-/* Free space, reloading the consumer's index only if the cached copy shows
- * less than want bytes free. */
+/* Free space as one span, reloading the consumer's index only if the cached
+ * copy shows less than want bytes free. */
 static inline size_t reserve_at_least(struct ring_mirror *r, size_t want, struct sbuf_span v[2])
 {
-    /* Own index: only this thread writes it, relaxed is enough. */
-    size_t head = atomic_load_explicit(&r->p.head, memory_order_relaxed);
-    size_t free_space = r->size - (head - r->p.cached_tail);
-    if (free_space < want) {
-        /* Acquire pairs with the consumer's release of tail: the bytes it
-         * released are no longer being read when we overwrite them. */
-        r->p.cached_tail = atomic_load_explicit(&r->c.tail, memory_order_acquire);
-        free_space = r->size - (head - r->p.cached_tail);
-    }
+    size_t head;
+    size_t free_space = sbuf__spsc_room(IX(r), r->size, want, &head);
     return mirror_span(r, head, free_space, v);
 }
 
@@ -181,33 +162,15 @@ static size_t mirror_write_reserve(struct sbuf *b, struct sbuf_span v[2])
 
 static void mirror_write_commit(struct sbuf *b, size_t n)
 {
-    struct ring_mirror *r = MIRROR(b);
-    size_t head = atomic_load_explicit(&r->p.head, memory_order_relaxed) + n;
-    /* Release: the bytes written into the span are visible before the
-     * consumer can see the new head. */
-    atomic_store_explicit(&r->p.head, head, memory_order_release);
-    /* head - cached_tail over-estimates the level (cached_tail only lags).
-     * Reload the real tail only when the estimate would raise the peak: the
-     * peak stays exact and the usual commit touches no consumer line. */
-    if (head - r->p.cached_tail > r->base.prod.peak_used) {
-        /* Acquire, as in reserve_at_least. */
-        r->p.cached_tail = atomic_load_explicit(&r->c.tail, memory_order_acquire);
-        sbuf__note_level(b, head - r->p.cached_tail);
-    }
+    sbuf__spsc_commit(IX(MIRROR(b)), b, n);
 }
 
-/* Readable data, reloading the producer's index only if the cached copy
- * shows less than want bytes. */
+/* Readable data as one span, reloading the producer's index only if the
+ * cached copy shows less than want bytes. */
 static inline size_t view_at_least(struct ring_mirror *r, size_t want, struct sbuf_span v[2])
 {
-    size_t tail = atomic_load_explicit(&r->c.tail, memory_order_relaxed);
-    size_t avail = r->c.cached_head - tail;
-    if (avail < want) {
-        /* Acquire pairs with the producer's release of head: the bytes it
-         * committed are visible before we read them. */
-        r->c.cached_head = atomic_load_explicit(&r->p.head, memory_order_acquire);
-        avail = r->c.cached_head - tail;
-    }
+    size_t tail;
+    size_t avail = sbuf__spsc_ready(IX(r), want, &tail);
     return mirror_span(r, tail, avail, v);
 }
 
@@ -219,20 +182,12 @@ static size_t mirror_read_view(struct sbuf *b, struct sbuf_span v[2])
 
 static void mirror_read_release(struct sbuf *b, size_t n)
 {
-    struct ring_mirror *r = MIRROR(b);
-    size_t tail = atomic_load_explicit(&r->c.tail, memory_order_relaxed);
-    /* Release: our reads of the bytes finish before the producer may reuse them. */
-    atomic_store_explicit(&r->c.tail, tail + n, memory_order_release);
+    sbuf__spsc_release(IX(MIRROR(b)), n);
 }
 
 static size_t mirror_used(struct sbuf *b)
 {
-    struct ring_mirror *r = MIRROR(b);
-    /* Acquire both: a snapshot from any thread; tail first so that the
-     * difference never goes negative (head only grows past it). */
-    size_t tail = atomic_load_explicit(&r->c.tail, memory_order_acquire);
-    size_t head = atomic_load_explicit(&r->p.head, memory_order_acquire);
-    return head - tail;
+    return sbuf__spsc_used(IX(MIRROR(b)));
 }
 
 static size_t mirror_capacity(struct sbuf *b)

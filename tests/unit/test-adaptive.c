@@ -8,61 +8,28 @@
  * An "operation" is a write_commit or read_release that moves a byte (see
  * adaptive.c); sbuf_write and sbuf_read of a size that fits are one each.
  */
-#include <pthread.h>
 #include <sched.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sbt.h"
 #include "sbt_alloc.h"
+#include "sbt_duo.h"
+#include "sbt_io.h"
 #include "sbt_rng.h"
+#include "sbt_stream.h"
 
 #define SEED 0xADA9u
 
-struct stream {
-    struct sbuf *b;
-    uint64_t in, out;
-};
-
-static void open_stream(struct stream *s, size_t cap, size_t min, size_t max)
+static void open_stream(struct sbt_stream *s, size_t cap, size_t min, size_t max)
 {
     struct sbuf_config cfg = sbt_config(cap);
     cfg.min_capacity = min;
     cfg.max_capacity = max;
     s->b = NULL;
     assert_int_equal(sbuf_create("adaptive", &cfg, &s->b), SBUF_OK);
+    s->seed = SEED;
     s->in = s->out = 0;
-}
-
-/* sbuf_write of n pattern bytes; returns what it took. */
-static size_t put(struct stream *s, size_t n)
-{
-    uint8_t *tmp = malloc(n + 1);
-    assert_non_null(tmp);
-    sbt_pattern_fill(tmp, SEED, s->in, n);
-    size_t k = sbuf_write(s->b, tmp, n);
-    s->in += k;
-    free(tmp);
-    return k;
-}
-
-/* Reads n bytes, which must be there and be the next stream bytes. */
-static void get(struct stream *s, size_t n)
-{
-    uint8_t *tmp = malloc(n + 1);
-    assert_non_null(tmp);
-    assert_int_equal(sbuf_read(s->b, tmp, n), n);
-    assert_int_equal(sbt_pattern_check(tmp, SEED, s->out, n), n);
-    s->out += n;
-    free(tmp);
-}
-
-static struct sbuf_stats stats(struct sbuf *b)
-{
-    struct sbuf_stats st;
-    assert_int_equal(sbuf_stats(b, &st), SBUF_OK);
-    return st;
 }
 
 /* ---- growth ----------------------------------------------------------- */
@@ -70,15 +37,15 @@ static struct sbuf_stats stats(struct sbuf *b)
 static void doubles_until_it_fits(void **state)
 {
     (void)state;
-    struct stream s;
+    struct sbt_stream s;
     open_stream(&s, 100, 0, 800);
-    assert_int_equal(stats(s.b).allocations, 2); /* header and array */
-    assert_int_equal(put(&s, 80), 80);
+    assert_int_equal(sbt_stats(s.b).allocations, 2); /* header and array */
+    assert_int_equal(sbt_put(&s, 80), 80);
     assert_int_equal(sbuf_capacity(s.b), 100);
 
     /* 20 free, 100 wanted: one doubling, the 80 stored bytes copied. */
-    assert_int_equal(put(&s, 100), 100);
-    struct sbuf_stats st = stats(s.b);
+    assert_int_equal(sbt_put(&s, 100), 100);
+    struct sbuf_stats st = sbt_stats(s.b);
     assert_int_equal(st.capacity, 200);
     assert_int_equal(st.resizes, 1);
     assert_int_equal(st.bytes_copied, 80);
@@ -86,16 +53,16 @@ static void doubles_until_it_fits(void **state)
     assert_int_equal(st.overflows, 0);
 
     /* 180 stored + 500: 200 -> 400 -> 800 in one step (one allocation). */
-    assert_int_equal(put(&s, 500), 500);
-    st = stats(s.b);
+    assert_int_equal(sbt_put(&s, 500), 500);
+    st = sbt_stats(s.b);
     assert_int_equal(st.capacity, 800);
     assert_int_equal(st.resizes, 2);
     assert_int_equal(st.bytes_copied, 80 + 180);
     assert_int_equal(st.allocations, 4);
 
     /* At the maximum: the write takes what fits, an overflow, no resize. */
-    assert_int_equal(put(&s, 200), 120);
-    st = stats(s.b);
+    assert_int_equal(sbt_put(&s, 200), 120);
+    st = sbt_stats(s.b);
     assert_int_equal(st.capacity, 800);
     assert_int_equal(st.resizes, 2);
     assert_int_equal(st.overflows, 1);
@@ -104,7 +71,7 @@ static void doubles_until_it_fits(void **state)
     uint8_t one[4] = {0};
     assert_int_equal(sbuf_write_all(s.b, one, sizeof(one)), 0);
 
-    get(&s, 800);
+    sbt_get(&s, 800);
     assert_true(sbuf_empty(s.b));
     sbuf_destroy(s.b);
 }
@@ -112,18 +79,18 @@ static void doubles_until_it_fits(void **state)
 static void maximum_stops_the_last_step(void **state)
 {
     (void)state;
-    struct stream s;
+    struct sbt_stream s;
     open_stream(&s, 100, 0, 350); /* 100 -> 200 -> 350, not 400 */
-    assert_int_equal(put(&s, 1000), 350);
+    assert_int_equal(sbt_put(&s, 1000), 350);
     assert_int_equal(sbuf_capacity(s.b), 350);
-    get(&s, 350);
+    sbt_get(&s, 350);
     sbuf_destroy(s.b);
 
     /* Default maximum: 64 x capacity. */
     open_stream(&s, 16, 0, 0);
-    assert_int_equal(put(&s, 5000), 1024);
+    assert_int_equal(sbt_put(&s, 5000), 1024);
     assert_int_equal(sbuf_capacity(s.b), 1024);
-    get(&s, 1024);
+    sbt_get(&s, 1024);
     sbuf_destroy(s.b);
 }
 
@@ -131,24 +98,24 @@ static void maximum_stops_the_last_step(void **state)
 static void growth_keeps_wrapped_data(void **state)
 {
     (void)state;
-    struct stream s;
+    struct sbt_stream s;
     open_stream(&s, 64, 0, 1024);
-    assert_int_equal(put(&s, 50), 50);
-    get(&s, 40);
-    assert_int_equal(put(&s, 40), 40); /* 10 + 40 stored, 16 of them at the start */
+    assert_int_equal(sbt_put(&s, 50), 50);
+    sbt_get(&s, 40);
+    assert_int_equal(sbt_put(&s, 40), 40); /* 10 + 40 stored, 16 of them at the start */
     struct sbuf_span v[2];
     size_t n = sbuf_read_view(s.b, v);
     sbuf_read_release(s.b, 0);
     assert_int_equal(n, 50);
     assert_true(v[1].n > 0);
-    uint64_t copied = stats(s.b).bytes_copied;
-    assert_int_equal(put(&s, 100), 100);
-    assert_int_equal(stats(s.b).bytes_copied - copied, 50);
+    uint64_t copied = sbt_stats(s.b).bytes_copied;
+    assert_int_equal(sbt_put(&s, 100), 100);
+    assert_int_equal(sbt_stats(s.b).bytes_copied - copied, 50);
     n = sbuf_read_view(s.b, v);
     sbuf_read_release(s.b, 0);
     assert_int_equal(n, 150);
     assert_int_equal(v[1].n, 0); /* linear after the copy */
-    get(&s, 150);
+    sbt_get(&s, 150);
     sbuf_destroy(s.b);
 }
 
@@ -158,13 +125,13 @@ static void view_survives_resize(void **state)
 {
     (void)state;
     sbt_alloc_install(SBT_ALLOC_NEVER);
-    struct stream s;
+    struct sbt_stream s;
     open_stream(&s, 64, 0, 16384);
-    assert_int_equal(put(&s, 60), 60);
+    assert_int_equal(sbt_put(&s, 60), 60);
     struct sbuf_span v[2];
     size_t n = sbuf_read_view(s.b, v);
     assert_int_equal(n, 60);
-    assert_int_equal(put(&s, 1000), 1000); /* grows while the view is open */
+    assert_int_equal(sbt_put(&s, 1000), 1000); /* grows while the view is open */
     assert_int_equal(sbuf_capacity(s.b), 2048);
     /* ASan turns a read of a freed array into a failure here. */
     assert_int_equal(sbt_pattern_check(v[0].p, SEED, 0, v[0].n), v[0].n);
@@ -174,28 +141,28 @@ static void view_survives_resize(void **state)
      * (the consumer never saw it), the viewed one when the view closes. */
     n = sbuf_read_view(s.b, v);
     assert_int_equal(n, 1035);
-    assert_int_equal(put(&s, 2000), 2000);
+    assert_int_equal(sbt_put(&s, 2000), 2000);
     assert_int_equal(sbuf_capacity(s.b), 4096);
-    assert_int_equal(put(&s, 5000), 5000);
+    assert_int_equal(sbt_put(&s, 5000), 5000);
     assert_int_equal(sbuf_capacity(s.b), 8192);
     /* the header, the 8192 array and the viewed one */
     assert_int_equal(sbt_alloc_counts().live, 3);
     assert_int_equal(sbt_pattern_check(v[0].p, SEED, 25, v[0].n), v[0].n);
     sbuf_read_release(s.b, 0);
     assert_int_equal(sbt_alloc_counts().live, 2);
-    get(&s, 8035);
+    sbt_get(&s, 8035);
 
     sbuf_destroy(s.b);
 
     /* A peek while a view is open, with a resize after each: both arrays the
      * consumer still references are kept, and freed as it lets go of them. */
     open_stream(&s, 64, 0, 1024);
-    assert_int_equal(put(&s, 40), 40);
+    assert_int_equal(sbt_put(&s, 40), 40);
     n = sbuf_read_view(s.b, v);
-    assert_int_equal(put(&s, 60), 60); /* 64 -> 128: the viewed array retired */
+    assert_int_equal(sbt_put(&s, 60), 60); /* 64 -> 128: the viewed array retired */
     uint8_t tmp[100];
     assert_int_equal(sbuf_peek(s.b, tmp, 100), 100);
-    assert_int_equal(put(&s, 200), 200); /* 128 -> 512: the peeked one retired too */
+    assert_int_equal(sbt_put(&s, 200), 200); /* 128 -> 512: the peeked one retired too */
     assert_int_equal(sbuf_capacity(s.b), 512);
     /* live: the header, the array, and the two retired arrays */
     assert_int_equal(sbt_alloc_counts().live, 4);
@@ -204,58 +171,55 @@ static void view_survives_resize(void **state)
     sbuf_read_release(s.b, 40); /* the peek is over too: both arrays go */
     s.out = 40;
     assert_int_equal(sbt_alloc_counts().live, 2);
-    get(&s, 260);
-    sbuf_destroy(s.b);
-    assert_int_equal(sbt_alloc_counts().live, 0);
-    assert_int_equal(sbt_alloc_counts().bad_frees, 0);
-    sbt_alloc_remove();
+    sbt_get(&s, 260);
+    sbt_alloc_destroy_clean(s.b);
 }
 
 /* ---- shrinking -------------------------------------------------------- */
 
 /* One write and one read of n bytes: two operations. */
-static void pair(struct stream *s, size_t n)
+static void pair(struct sbt_stream *s, size_t n)
 {
-    assert_int_equal(put(s, n), n);
-    get(s, n);
+    assert_int_equal(sbt_put(s, n), n);
+    sbt_get(s, n);
 }
 
 static void halves_after_50_quiet_operations(void **state)
 {
     (void)state;
-    struct stream s;
+    struct sbt_stream s;
     open_stream(&s, 4096, 1024, 0);
     /* 25 pairs fill the window with 50 samples of at most 0.25 %. */
     for (int i = 0; i < 25; i++)
         pair(&s, 10);
     assert_int_equal(sbuf_capacity(s.b), 4096);
     /* The 51st operation, a commit, sees a full, quiet window: halve. */
-    assert_int_equal(put(&s, 10), 10);
-    struct sbuf_stats st = stats(s.b);
+    assert_int_equal(sbt_put(&s, 10), 10);
+    struct sbuf_stats st = sbt_stats(s.b);
     assert_int_equal(st.capacity, 2048);
     assert_int_equal(st.resizes, 1);
     assert_int_equal(st.bytes_copied, 10);
-    get(&s, 10);
+    sbt_get(&s, 10);
     /* The window restarted: 49 more operations are not enough ... */
     for (int i = 0; i < 24; i++)
         pair(&s, 10);
     assert_int_equal(sbuf_capacity(s.b), 2048);
     /* ... the 50th after the resize is. */
-    assert_int_equal(put(&s, 10), 10);
+    assert_int_equal(sbt_put(&s, 10), 10);
     assert_int_equal(sbuf_capacity(s.b), 1024);
-    get(&s, 10);
+    sbt_get(&s, 10);
     /* The minimum holds however quiet it stays. */
     for (int i = 0; i < 200; i++)
         pair(&s, 10);
     assert_int_equal(sbuf_capacity(s.b), 1024);
-    assert_int_equal(stats(s.b).resizes, 2);
+    assert_int_equal(sbt_stats(s.b).resizes, 2);
     sbuf_destroy(s.b);
 }
 
 static void zero_byte_calls_are_not_operations(void **state)
 {
     (void)state;
-    struct stream s;
+    struct sbt_stream s;
     open_stream(&s, 4096, 1024, 0);
     uint8_t tmp[8];
     /* Polls of an empty buffer and abandoned reservations: not traffic. */
@@ -265,52 +229,52 @@ static void zero_byte_calls_are_not_operations(void **state)
         sbuf_write_reserve(s.b, v);
         sbuf_write_commit(s.b, 0);
     }
-    assert_int_equal(put(&s, 10), 10);
+    assert_int_equal(sbt_put(&s, 10), 10);
     assert_int_equal(sbuf_capacity(s.b), 4096);
-    get(&s, 10);
+    sbt_get(&s, 10);
     sbuf_destroy(s.b);
 }
 
 static void busy_buffer_does_not_shrink(void **state)
 {
     (void)state;
-    struct stream s;
+    struct sbt_stream s;
     open_stream(&s, 1000, 100, 0);
-    assert_int_equal(put(&s, 400), 400);
+    assert_int_equal(sbt_put(&s, 400), 400);
     /* Level stays 400..430 of 1000: a mean near 40 %. */
     for (int i = 0; i < 300; i++)
         pair(&s, 30);
     assert_int_equal(sbuf_capacity(s.b), 1000);
-    assert_int_equal(stats(s.b).resizes, 0);
-    get(&s, 400);
+    assert_int_equal(sbt_stats(s.b).resizes, 0);
+    sbt_get(&s, 400);
     sbuf_destroy(s.b);
 }
 
 static void never_below_what_is_stored(void **state)
 {
     (void)state;
-    struct stream s;
+    struct sbt_stream s;
     open_stream(&s, 4096, 256, 0);
     /* 49 quiet operations, then a commit that leaves 3000 bytes stored: the
      * mean is still under 25 %, but half the capacity would not hold them. */
     for (int i = 0; i < 24; i++)
         pair(&s, 1);
-    assert_int_equal(put(&s, 1), 1);
-    assert_int_equal(put(&s, 2999), 2999);
+    assert_int_equal(sbt_put(&s, 1), 1);
+    assert_int_equal(sbt_put(&s, 2999), 2999);
     assert_int_equal(sbuf_capacity(s.b), 4096);
     /* Nor the next few, while the data is there. */
     for (int i = 0; i < 10; i++)
         pair(&s, 1);
     assert_int_equal(sbuf_capacity(s.b), 4096);
-    get(&s, 3000);
-    assert_int_equal(stats(s.b).resizes, 0);
+    sbt_get(&s, 3000);
+    assert_int_equal(sbt_stats(s.b).resizes, 0);
     sbuf_destroy(s.b);
 }
 
 static void default_minimum(void **state)
 {
     (void)state;
-    struct stream s;
+    struct sbt_stream s;
     /* min(capacity, 1 KiB): a 512-byte buffer never shrinks ... */
     open_stream(&s, 512, 0, 0);
     for (int i = 0; i < 200; i++)
@@ -322,7 +286,7 @@ static void default_minimum(void **state)
     for (int i = 0; i < 500; i++)
         pair(&s, 1);
     assert_int_equal(sbuf_capacity(s.b), 1024);
-    assert_int_equal(stats(s.b).resizes, 3);
+    assert_int_equal(sbt_stats(s.b).resizes, 3);
     sbuf_destroy(s.b);
 }
 
@@ -332,7 +296,7 @@ static void resizes_keep_every_byte(void **state)
 {
     (void)state;
     sbt_alloc_install(SBT_ALLOC_NEVER);
-    struct stream s;
+    struct sbt_stream s;
     open_stream(&s, 256, 64, 8192);
     struct sbt_rng r;
     sbt_rng_seed(&r, 5);
@@ -340,20 +304,17 @@ static void resizes_keep_every_byte(void **state)
         size_t level = (size_t)(s.in - s.out);
         if (sbt_rng_below(&r, 3) == 0) {
             size_t n = (size_t)sbt_rng_range(&r, 1, 3000);
-            size_t k = put(&s, n);
+            size_t k = sbt_put(&s, n);
             assert_true(k == n || sbuf_capacity(s.b) == 8192);
         } else if (level) {
-            get(&s, (size_t)sbt_rng_range(&r, 1, level));
+            sbt_get(&s, (size_t)sbt_rng_range(&r, 1, level));
         }
     }
-    get(&s, (size_t)(s.in - s.out));
-    struct sbuf_stats st = stats(s.b);
+    sbt_get(&s, (size_t)(s.in - s.out));
+    struct sbuf_stats st = sbt_stats(s.b);
     assert_true(st.resizes > 10);
     assert_int_equal(st.allocations, sbt_alloc_counts().allocs);
-    sbuf_destroy(s.b);
-    assert_int_equal(sbt_alloc_counts().live, 0);
-    assert_int_equal(sbt_alloc_counts().bad_frees, 0);
-    sbt_alloc_remove();
+    sbt_alloc_destroy_clean(s.b);
 }
 
 static void bad_limits(void **state)
@@ -381,30 +342,48 @@ static void bad_limits(void **state)
 
 #define STREAM_BYTES ((uint64_t)16 << 20)
 
-/* Set by a consumer that found a bad byte, so the producer does not wait for
- * room forever.  Relaxed: a flag polled in a loop, ordering nothing. */
-static atomic_int stop;
-
-static void *producer(void *arg)
+static size_t produce(const struct sbt_duo *d, struct sbt_rng *r, uint64_t in)
 {
-    struct sbuf *b = arg;
-    uint64_t in = 0;
     uint8_t tmp[6000];
-    struct sbt_rng r;
-    sbt_rng_seed(&r, 9);
-    while (in < STREAM_BYTES && !atomic_load_explicit(&stop, memory_order_relaxed)) {
-        /* Bursts that force growth, then a trickle that lets it shrink. */
-        size_t n = (in >> 18) & 1 ? (size_t)sbt_rng_range(&r, 1, 64)
-                                  : (size_t)sbt_rng_range(&r, 1, sizeof(tmp));
-        if (n > STREAM_BYTES - in)
-            n = (size_t)(STREAM_BYTES - in);
-        sbt_pattern_fill(tmp, SEED, in, n);
-        size_t k = sbuf_write(b, tmp, n);
-        in += k;
-        if (k < n)
-            sched_yield();
+    /* Bursts that force growth, then a trickle that lets it shrink. */
+    size_t n = (in >> 18) & 1 ? (size_t)sbt_rng_range(r, 1, 64)
+                              : (size_t)sbt_rng_range(r, 1, sizeof(tmp));
+    if (n > d->total - in)
+        n = (size_t)(d->total - in);
+    sbt_pattern_fill(tmp, SEED, in, n);
+    size_t k = sbuf_write(d->b, tmp, n);
+    if (k < n)
+        sched_yield();
+    return k;
+}
+
+static size_t consume(const struct sbt_duo *d, struct sbt_rng *r, uint64_t out, int *bad)
+{
+    struct sbuf *b = d->b;
+    uint8_t tmp[100];
+    struct sbuf_span v[2];
+    size_t n = 0;
+    switch (sbt_rng_below(r, 3)) {
+    case 0: { /* zero copy, released in two steps */
+        n = sbuf_read_view(b, v);
+        *bad |= sbt_pattern_check_spans(v, SEED, out, n) != n;
+        sbuf_read_release(b, n / 2);
+        out += n / 2;
+        size_t one = sbuf_read(b, tmp, 1);
+        *bad |= one && tmp[0] != sbt_pattern_byte(SEED, out);
+        return n / 2 + one;
     }
-    return NULL;
+    case 1:
+        n = sbuf_peek(b, tmp, sizeof(tmp));
+        *bad |= sbt_pattern_check(tmp, SEED, out, n) != n;
+        n = sbuf_read(b, tmp, n);
+        *bad |= sbt_pattern_check(tmp, SEED, out, n) != n;
+        return n;
+    default:
+        n = sbuf_read(b, tmp, sizeof(tmp));
+        *bad |= sbt_pattern_check(tmp, SEED, out, n) != n;
+        return n;
+    }
 }
 
 static void two_threads(void **state)
@@ -412,48 +391,12 @@ static void two_threads(void **state)
     (void)state;
     struct sbuf_config cfg = sbt_config(256);
     cfg.max_capacity = 16384;
-    struct sbuf *b = NULL;
-    assert_int_equal(sbuf_create("adaptive", &cfg, &b), SBUF_OK);
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, producer, b), 0);
-    uint64_t out = 0;
-    uint8_t tmp[100];
-    struct sbt_rng r;
-    sbt_rng_seed(&r, 3);
-    int bad = 0;
-    while (out < STREAM_BYTES && !bad) {
-        struct sbuf_span v[2];
-        size_t n = 0;
-        switch (sbt_rng_below(&r, 3)) {
-        case 0: /* zero copy, released in two steps */
-            n = sbuf_read_view(b, v);
-            bad |= sbt_pattern_check(v[0].p, SEED, out, v[0].n) != v[0].n;
-            bad |= sbt_pattern_check(v[1].p, SEED, out + v[0].n, v[1].n) != v[1].n;
-            sbuf_read_release(b, n / 2);
-            out += n / 2;
-            n = sbuf_read(b, tmp, 1);
-            bad |= n && tmp[0] != sbt_pattern_byte(SEED, out);
-            break;
-        case 1:
-            n = sbuf_peek(b, tmp, sizeof(tmp));
-            bad |= sbt_pattern_check(tmp, SEED, out, n) != n;
-            n = sbuf_read(b, tmp, n);
-            bad |= sbt_pattern_check(tmp, SEED, out, n) != n;
-            break;
-        default:
-            n = sbuf_read(b, tmp, sizeof(tmp));
-            bad |= sbt_pattern_check(tmp, SEED, out, n) != n;
-            break;
-        }
-        out += n;
-        if (n == 0)
-            sched_yield();
-    }
-    atomic_store_explicit(&stop, 1, memory_order_relaxed);
-    pthread_join(t, NULL);
-    if (bad)
-        fail_msg("bad byte near stream position %llu", (unsigned long long)out);
-    struct sbuf_stats st = stats(b);
+    struct sbt_duo d = {.seed = SEED, .total = STREAM_BYTES, .produce_seed = 9,
+                        .consume_seed = 3, .produce = produce, .consume = consume};
+    assert_int_equal(sbuf_create("adaptive", &cfg, &d.b), SBUF_OK);
+    sbt_duo_run(&d);
+    struct sbuf *b = d.b;
+    struct sbuf_stats st = sbt_stats(b);
     assert_int_equal(st.bytes_out, STREAM_BYTES);
     assert_true(st.resizes > 0);
     assert_true(st.capacity <= 16384);

@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +18,8 @@
 
 #include "mmap_log_format.h"
 #include "sbt.h"
+#include "sbt_duo.h"
+#include "sbt_io.h"
 #include "sbt_rng.h"
 
 #define SEED 0x3A9u
@@ -376,52 +378,38 @@ static void private_file_leaves_nothing(void **state)
 
 #define STREAM_BYTES ((uint64_t)32 << 20)
 
-static void *producer(void *arg)
+static size_t produce(const struct sbt_duo *d, struct sbt_rng *r, uint64_t in)
 {
-    struct sbuf *b = arg;
-    uint64_t in = 0;
-    struct sbt_rng r;
-    sbt_rng_seed(&r, 7);
-    while (in < STREAM_BYTES) {
-        struct sbuf_span v[2];
-        size_t t = sbuf_write_reserve(b, v);
-        size_t k = (size_t)sbt_rng_range(&r, 1, 3000);
-        if (k > t)
-            k = t;
-        if (k > STREAM_BYTES - in)
-            k = (size_t)(STREAM_BYTES - in);
-        size_t a = k < v[0].n ? k : v[0].n;
-        sbt_pattern_fill(v[0].p, SEED, in, a);
-        sbt_pattern_fill(v[1].p, SEED, in + a, k - a);
-        sbuf_write_commit(b, k);
-        in += k;
-        if (k == 0)
-            sched_yield();
-    }
-    return NULL;
+    struct sbuf_span v[2];
+    size_t t = sbuf_write_reserve(d->b, v);
+    size_t k = (size_t)sbt_rng_range(r, 1, 3000);
+    if (k > t)
+        k = t;
+    if (k > d->total - in)
+        k = (size_t)(d->total - in);
+    sbt_pattern_fill_spans(v, SEED, in, k);
+    sbuf_write_commit(d->b, k);
+    if (k == 0)
+        sched_yield();
+    return k;
+}
+
+static size_t consume(const struct sbt_duo *d, struct sbt_rng *r, uint64_t out, int *bad)
+{
+    uint8_t tmp[5000];
+    size_t n = sbuf_read(d->b, tmp, (size_t)sbt_rng_range(r, 1, sizeof(tmp)));
+    *bad = sbt_pattern_check(tmp, SEED, out, n) != n;
+    return n;
 }
 
 static void two_threads(void **state)
 {
     (void)state;
-    struct sbuf *b;
-    assert_int_equal(open_log(path, 16384, &b), SBUF_OK);
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, producer, b), 0);
-    uint64_t out = 0;
-    uint8_t tmp[5000];
-    struct sbt_rng r;
-    sbt_rng_seed(&r, 11);
-    int bad = 0;
-    while (out < STREAM_BYTES && !bad) {
-        size_t n = sbuf_read(b, tmp, (size_t)sbt_rng_range(&r, 1, sizeof(tmp)));
-        bad = sbt_pattern_check(tmp, SEED, out, n) != n;
-        out += n;
-        if (n == 0)
-            sched_yield();
-    }
-    pthread_join(t, NULL);
-    assert_false(bad);
+    struct sbt_duo d = {.seed = SEED, .total = STREAM_BYTES, .produce_seed = 7,
+                        .consume_seed = 11, .produce = produce, .consume = consume};
+    assert_int_equal(open_log(path, 16384, &d.b), SBUF_OK);
+    sbt_duo_run(&d); /* fails the test on a bad byte */
+    struct sbuf *b = d.b;
     struct sbuf_stats s;
     sbuf_stats(b, &s);
     assert_int_equal(s.bytes_in, STREAM_BYTES);

@@ -41,20 +41,9 @@ static struct sbuf_pool_config std_cfg(int on_exhaust)
 
 /* ---- pools made by a test are destroyed even when it fails ----------- */
 
-#define MAX_TRACKED 8
-static struct sbuf_pool *tracked[MAX_TRACKED];
-
-static struct sbuf_pool *tp_track(struct sbuf_pool *p)
+static void destroy_pool(void *p)
 {
-    for (size_t i = 0; i < MAX_TRACKED; i++) {
-        if (!tracked[i]) {
-            tracked[i] = p;
-            return p;
-        }
-    }
     sbuf_pool_destroy(p);
-    fail_msg("more than %d live test pools", MAX_TRACKED);
-    return NULL;
 }
 
 static struct sbuf_pool *tp_create(const struct sbuf_pool_ops *ops,
@@ -63,14 +52,12 @@ static struct sbuf_pool *tp_create(const struct sbuf_pool_ops *ops,
     struct sbuf_pool *p = NULL;
     int rc = sbuf_pool_create_ops(ops, cfg, &p);
     SBT_CHECK(rc == SBUF_OK && p, "%s: create failed: %d (%s)", ops->name, rc, sbuf_strerror(rc));
-    return tp_track(p);
+    return sbt_track(p, destroy_pool);
 }
 
 static void tp_destroy(struct sbuf_pool *p)
 {
-    for (size_t i = 0; i < MAX_TRACKED; i++)
-        if (tracked[i] == p)
-            tracked[i] = NULL;
+    sbt_untrack(p);
     sbuf_pool_destroy(p);
 }
 
@@ -360,7 +347,7 @@ static void null_args(const struct sbuf_pool_ops *ops)
 
     cfg = std_cfg(SBUF_EXHAUST_REFUSE);
     SBT_CHECK(sbuf_pool_create(ops->name, &cfg, &p) == SBUF_OK && p, "create by name");
-    tp_track(p);
+    sbt_track(p, destroy_pool);
     SBT_CHECK(sbuf_pool_get(NULL, 1) == NULL, "get from NULL");
     SBT_CHECK(sbuf_pool_put(NULL, &cfg) == SBUF_EINVAL, "put to NULL");
     SBT_CHECK(sbuf_pool_put(p, NULL) == SBUF_EINVAL, "put of NULL");
@@ -776,17 +763,6 @@ static void run_entry(void **state)
     e->fn(e->ops);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    for (size_t i = 0; i < MAX_TRACKED; i++) {
-        sbuf_pool_destroy(tracked[i]);
-        tracked[i] = NULL;
-    }
-    sbuf_set_allocator(NULL);
-    return 0;
-}
-
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 int main(void)
@@ -806,7 +782,7 @@ int main(void)
             if (asprintf(&name, "%s/%s", ops->name, per_pool[c].name) < 0)
                 return 1;
             entries[n] = (struct entry){ops, per_pool[c].fn};
-            tests[n] = (struct CMUnitTest){name, run_entry, NULL, teardown, &entries[n]};
+            tests[n] = (struct CMUnitTest){name, run_entry, NULL, sbt_teardown, &entries[n]};
         }
     }
     for (size_t c = 0; c < COUNT(one_pool); c++) {
@@ -816,7 +792,7 @@ int main(void)
         if (asprintf(&name, "%s/specific", one_pool[c].name) < 0)
             return 1;
         entries[n] = (struct entry){NULL, one_pool[c].fn};
-        tests[n] = (struct CMUnitTest){name, run_entry, NULL, teardown, &entries[n]};
+        tests[n] = (struct CMUnitTest){name, run_entry, NULL, sbt_teardown, &entries[n]};
         n++;
     }
     if (n == 0) {

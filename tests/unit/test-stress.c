@@ -118,6 +118,27 @@ static int wait_a_bit(struct shared *sh, struct waiter *w, const char *side)
     return 0;
 }
 
+/* After an attempt that moved k bytes: 1 to go on, 0 when this side has
+ * stalled for too long (the test is stopped). */
+static int keep_going(struct shared *sh, struct waiter *w, size_t k, const char *side)
+{
+    if (!k)
+        return wait_a_bit(sh, w, side);
+    progressed(w);
+    return 1;
+}
+
+/* Whether the spans add up to what the call returned; stops the test if not. */
+static int spans_add_up(struct shared *sh, const struct sbuf_span v[2], size_t t,
+                        const char *call)
+{
+    if (v[0].n + v[1].n == t)
+        return 1;
+    stop_with(sh, "%s: %s returned %zu, spans %zu + %zu", sh->ops->name, call, t, v[0].n,
+              v[1].n);
+    return 0;
+}
+
 /* A chunk size: mostly small, sometimes a good part of the ring or more. */
 static size_t chunk(struct sbt_rng *rng)
 {
@@ -169,11 +190,8 @@ static void *spsc_producer(void *arg)
             k = t < n ? t : n;
             if (k && sbt_rng_below(&rng, 4) == 0)
                 k = (size_t)sbt_rng_range(&rng, 0, k); /* a partial commit */
-            if (v[0].n + v[1].n != t) {
+            if (!spans_add_up(sh, v, t, "reserve"))
                 k = 0;
-                stop_with(sh, "%s: reserve returned %zu, spans %zu + %zu", sh->ops->name, t,
-                          v[0].n, v[1].n);
-            }
             sbt_pattern_fill_spans(v, sh->seed, pos, k);
             sbuf_write_commit(sh->b, k);
             break;
@@ -181,9 +199,7 @@ static void *spsc_producer(void *arg)
         }
         pos += k;
         atomic_store_explicit(&sh->produced, pos, memory_order_relaxed);
-        if (k)
-            progressed(&w);
-        else if (!wait_a_bit(sh, &w, "producer"))
+        if (!keep_going(sh, &w, k, "producer"))
             break;
     }
     free(buf);
@@ -231,11 +247,8 @@ static void *spsc_consumer(void *arg)
             size_t t = sbuf_read_view(sh->b, v);
             me->empty_reads += t == 0;
             k = t < n ? t : n;
-            if (v[0].n + v[1].n != t) {
+            if (!spans_add_up(sh, v, t, "view"))
                 k = 0;
-                stop_with(sh, "%s: view returned %zu, spans %zu + %zu", sh->ops->name, t,
-                          v[0].n, v[1].n);
-            }
             bad = sbt_pattern_check_spans(v, sh->seed, pos, k);
             sbuf_read_release(sh->b, k);
             break;
@@ -248,9 +261,7 @@ static void *spsc_consumer(void *arg)
         }
         pos += k;
         atomic_store_explicit(&sh->consumed, pos, memory_order_relaxed);
-        if (k)
-            progressed(&w);
-        else if (!wait_a_bit(sh, &w, "consumer"))
+        if (!keep_going(sh, &w, k, "consumer"))
             break;
     }
     free(buf);
@@ -263,6 +274,27 @@ static struct sbuf *create_for_stress(const struct sbuf_ops *ops)
     return sbt_create(ops, &cfg);
 }
 
+/* One run's shared state on a fresh buffer of ops. */
+static void shared_open(struct shared *sh, const struct sbuf_ops *ops)
+{
+    memset(sh, 0, sizeof(*sh));
+    sh->ops = ops;
+    sh->b = create_for_stress(ops);
+    sh->seed = sbt_env_u64("SERBENCH_SEED", 1) * 0x100000001B3ull;
+    sh->total = stream_bytes;
+}
+
+/* After the run: every byte that went in came out and none is left. */
+static struct sbuf_stats check_all_through(const struct shared *sh, uint64_t total)
+{
+    struct sbuf_stats s;
+    sbuf_stats(sh->b, &s);
+    SBT_CHECK(s.bytes_in == total && s.bytes_out == total && s.used == 0,
+              "%s: in %" PRIu64 ", out %" PRIu64 ", used %zu after %" PRIu64, sh->ops->name,
+              s.bytes_in, s.bytes_out, s.used, total);
+    return s;
+}
+
 static void start(pthread_t *t, void *(*fn)(void *), void *arg)
 {
     int rc = pthread_create(t, NULL, fn, arg);
@@ -272,11 +304,7 @@ static void start(pthread_t *t, void *(*fn)(void *), void *arg)
 static void spsc(const struct sbuf_ops *ops)
 {
     struct shared sh;
-    memset(&sh, 0, sizeof(sh));
-    sh.ops = ops;
-    sh.b = create_for_stress(ops);
-    sh.seed = sbt_env_u64("SERBENCH_SEED", 1) * 0x100000001B3ull;
-    sh.total = stream_bytes;
+    shared_open(&sh, ops);
     struct side prod = {&sh, 0, 0}, cons = {&sh, 0, 0};
     pthread_t tp, tc;
     uint64_t t0 = now_ns();
@@ -289,11 +317,7 @@ static void spsc(const struct sbuf_ops *ops)
     print_message("%s: %" PRIu64 " MB through %zu bytes in %.2f s\n", ops->name,
                   sh.total >> 20, sbuf_capacity(sh.b), secs);
 
-    struct sbuf_stats s;
-    sbuf_stats(sh.b, &s);
-    SBT_CHECK(s.bytes_in == sh.total && s.bytes_out == sh.total && s.used == 0,
-              "%s: in %" PRIu64 ", out %" PRIu64 ", used %zu after %" PRIu64, ops->name,
-              s.bytes_in, s.bytes_out, s.used, sh.total);
+    struct sbuf_stats s = check_all_through(&sh, sh.total);
     SBT_CHECK(s.overflows == prod.short_writes, "%s: overflows %" PRIu64 ", producer saw %" PRIu64,
               ops->name, s.overflows, prod.short_writes);
     SBT_CHECK(s.underruns == cons.empty_reads, "%s: underruns %" PRIu64 ", consumer saw %" PRIu64,
@@ -422,9 +446,7 @@ static void *mp_consumer(void *arg)
                 goto out;
             begin += REC_HEADER + len;
         }
-        if (k)
-            progressed(&w);
-        else if (!wait_a_bit(sh, &w, "the consumer"))
+        if (!keep_going(sh, &w, k, "the consumer"))
             break;
     }
     if (!atomic_load(&sh->failed) && end != begin)
@@ -442,11 +464,7 @@ static void multi_producer(const struct sbuf_ops *ops)
         skip();
     }
     struct shared sh;
-    memset(&sh, 0, sizeof(sh));
-    sh.ops = ops;
-    sh.b = create_for_stress(ops);
-    sh.seed = sbt_env_u64("SERBENCH_SEED", 1) * 0x100000001B3ull;
-    sh.total = stream_bytes;
+    shared_open(&sh, ops);
     struct mp_producer prod[PRODUCERS];
     pthread_t tp[PRODUCERS], tc;
     uint64_t t0 = now_ns();
@@ -462,12 +480,7 @@ static void multi_producer(const struct sbuf_ops *ops)
     SBT_CHECK(!atomic_load(&sh.failed), "%s", sh.why);
     print_message("%s: %d producers, %" PRIu64 " MB in %.2f s\n", ops->name, PRODUCERS,
                   sh.total >> 20, secs);
-    struct sbuf_stats s;
-    sbuf_stats(sh.b, &s);
-    uint64_t produced = atomic_load(&sh.produced);
-    SBT_CHECK(s.bytes_in == produced && s.bytes_out == produced && s.used == 0,
-              "%s: in %" PRIu64 ", out %" PRIu64 ", used %zu after %" PRIu64, ops->name,
-              s.bytes_in, s.bytes_out, s.used, produced);
+    check_all_through(&sh, atomic_load(&sh.produced));
 }
 
 int main(void)

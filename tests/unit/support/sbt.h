@@ -49,6 +49,16 @@ int sbt_run(const char *group, const struct sbt_case *per, size_t nper,
 struct sbuf *sbt_create(const struct sbuf_ops *ops, const struct sbuf_config *cfg);
 /* Destroys a buffer made by sbt_create. */
 void sbt_destroy(struct sbuf *b);
+/*
+ * Keeps obj until the end of the running test, when destroy(obj) runs unless
+ * sbt_untrack(obj) came first; returns obj.  sbt_create uses it, so that a
+ * failing test (cmocka longjmps out of it) does not show up as a leak too.
+ */
+void *sbt_track(void *obj, void (*destroy)(void *));
+void sbt_untrack(void *obj);
+/* A cmocka teardown: destroys what is tracked, frees scratch, resets the
+ * allocation hook.  sbt_run uses it for every test. */
+int sbt_teardown(void **state);
 /* Zeroed memory that lives until the end of the running test. */
 void *sbt_scratch(size_t n);
 /* A config with only capacity set: every other field at its default. */

@@ -6,8 +6,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "sbt.h"
 #include "sbt_alloc.h"
-#include "sbuf/sbuf.h"
 
 #define SBT_ALLOC_SLOTS 4096
 
@@ -107,4 +107,12 @@ struct sbt_alloc_counts sbt_alloc_counts(void)
     struct sbt_alloc_counts c = counts;
     pthread_mutex_unlock(&lock);
     return c;
+}
+
+void sbt_alloc_destroy_clean(struct sbuf *b)
+{
+    sbuf_destroy(b);
+    assert_int_equal(sbt_alloc_counts().live, 0);
+    assert_int_equal(sbt_alloc_counts().bad_frees, 0);
+    sbt_alloc_remove();
 }

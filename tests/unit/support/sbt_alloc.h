@@ -30,4 +30,11 @@ void sbt_alloc_fail_at(uint64_t fail_at);
 void sbt_alloc_remove(void);
 struct sbt_alloc_counts sbt_alloc_counts(void);
 
+struct sbuf;
+/*
+ * Destroys b, checks that it freed every block it took through the hook,
+ * each with the size it asked for, and removes the hook.
+ */
+void sbt_alloc_destroy_clean(struct sbuf *b);
+
 #endif

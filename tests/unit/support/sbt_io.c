@@ -69,6 +69,17 @@ void sbt_io_check(struct sbt_io *io)
                   (unsigned long long)s.resizes);
 }
 
+/* Accounts a copying write of n bytes that took k, then checks the stats. */
+static size_t wrote(struct sbt_io *io, size_t n, size_t k)
+{
+    io->in += k;
+    if (k < n)
+        io->overflows++;
+    note_level(io);
+    sbt_io_check(io);
+    return k;
+}
+
 size_t sbt_io_write(struct sbt_io *io, size_t n)
 {
     const char *name = io->ops->name;
@@ -86,12 +97,7 @@ size_t sbt_io_write(struct sbt_io *io, size_t n)
         SBT_CHECK(k == fit, "%s: write(%zu) with %zu free returned %zu, expected %zu", name,
                   n, space, k, fit);
     }
-    io->in += k;
-    if (k < n)
-        io->overflows++;
-    note_level(io);
-    sbt_io_check(io);
-    return k;
+    return wrote(io, n, k);
 }
 
 size_t sbt_io_write_all(struct sbt_io *io, size_t n)
@@ -106,12 +112,7 @@ size_t sbt_io_write_all(struct sbt_io *io, size_t n)
         SBT_CHECK(k == n, "%s: write_all(%zu) with %zu free refused", name, n, space);
     else if (!grows(io))
         SBT_CHECK(k == 0, "%s: write_all(%zu) with %zu free accepted", name, n, space);
-    io->in += k;
-    if (k < n)
-        io->overflows++;
-    note_level(io);
-    sbt_io_check(io);
-    return k;
+    return wrote(io, n, k);
 }
 
 static void check_stream(struct sbt_io *io, const uint8_t *p, uint64_t pos, size_t n,
@@ -123,16 +124,27 @@ static void check_stream(struct sbt_io *io, const uint8_t *p, uint64_t pos, size
               sbt_pattern_byte(io->seed, pos + bad));
 }
 
-size_t sbt_io_read(struct sbt_io *io, size_t n)
+/*
+ * sbuf_read or sbuf_peek (what names it) of up to n bytes into the scratch:
+ * checks the count is min(n, level) and the bytes are the stream's next.
+ */
+static size_t copy_out(struct sbt_io *io, size_t n,
+                       size_t (*fn)(struct sbuf *, void *, size_t), const char *what)
 {
-    SBT_CHECK(n <= io->tmplen, "test bug: read of %zu > scratch %zu", n, io->tmplen);
+    SBT_CHECK(n <= io->tmplen, "test bug: %s of %zu > scratch %zu", what, n, io->tmplen);
     size_t level = sbt_io_level(io);
     size_t want = n < level ? n : level;
     memset(io->tmp, 0, n);
-    size_t k = sbuf_read(io->b, io->tmp, n);
-    SBT_CHECK(k == want, "%s: read(%zu) with %zu readable returned %zu", io->ops->name, n,
+    size_t k = fn(io->b, io->tmp, n);
+    SBT_CHECK(k == want, "%s: %s(%zu) with %zu readable returned %zu", io->ops->name, what, n,
               level, k);
-    check_stream(io, io->tmp, io->out, k, "read");
+    check_stream(io, io->tmp, io->out, k, what);
+    return k;
+}
+
+size_t sbt_io_read(struct sbt_io *io, size_t n)
+{
+    size_t k = copy_out(io, n, sbuf_read, "read");
     io->out += k;
     if (k == 0 && n)
         io->underruns++;
@@ -142,14 +154,7 @@ size_t sbt_io_read(struct sbt_io *io, size_t n)
 
 size_t sbt_io_peek(struct sbt_io *io, size_t n)
 {
-    SBT_CHECK(n <= io->tmplen, "test bug: peek of %zu > scratch %zu", n, io->tmplen);
-    size_t level = sbt_io_level(io);
-    size_t want = n < level ? n : level;
-    memset(io->tmp, 0, n);
-    size_t k = sbuf_peek(io->b, io->tmp, n);
-    SBT_CHECK(k == want, "%s: peek(%zu) with %zu readable returned %zu", io->ops->name, n,
-              level, k);
-    check_stream(io, io->tmp, io->out, k, "peek");
+    size_t k = copy_out(io, n, sbuf_peek, "peek");
     sbt_io_check(io);
     return k;
 }

@@ -11,7 +11,10 @@
 
 #define SBT_MAX_TRACKED 64
 
-static struct sbuf *tracked[SBT_MAX_TRACKED];
+static struct {
+    void *obj;
+    void (*destroy)(void *);
+} tracked[SBT_MAX_TRACKED];
 static void *scratch[SBT_MAX_TRACKED];
 
 struct sbt_entry {
@@ -27,21 +30,39 @@ struct sbuf_config sbt_config(size_t capacity)
     return cfg;
 }
 
+static void destroy_buffer(void *b)
+{
+    sbuf_destroy(b);
+}
+
 struct sbuf *sbt_create(const struct sbuf_ops *ops, const struct sbuf_config *cfg)
 {
     struct sbuf *b = NULL;
     int rc = sbuf_create_ops(ops, cfg, &b);
     SBT_CHECK(rc == SBUF_OK && b, "%s: create(capacity %zu) failed: %d (%s)", ops->name,
               cfg->capacity, rc, sbuf_strerror(rc));
+    return sbt_track(b, destroy_buffer);
+}
+
+void *sbt_track(void *obj, void (*destroy)(void *))
+{
     for (size_t i = 0; i < SBT_MAX_TRACKED; i++) {
-        if (!tracked[i]) {
-            tracked[i] = b;
-            return b;
+        if (!tracked[i].obj) {
+            tracked[i].obj = obj;
+            tracked[i].destroy = destroy;
+            return obj;
         }
     }
-    sbuf_destroy(b);
-    fail_msg("more than %d live test buffers", SBT_MAX_TRACKED);
+    destroy(obj);
+    fail_msg("more than %d live test objects", SBT_MAX_TRACKED);
     return NULL;
+}
+
+void sbt_untrack(void *obj)
+{
+    for (size_t i = 0; i < SBT_MAX_TRACKED; i++)
+        if (tracked[i].obj == obj)
+            tracked[i].obj = NULL;
 }
 
 void *sbt_scratch(size_t n)
@@ -60,19 +81,17 @@ void *sbt_scratch(size_t n)
 
 void sbt_destroy(struct sbuf *b)
 {
-    for (size_t i = 0; i < SBT_MAX_TRACKED; i++)
-        if (tracked[i] == b)
-            tracked[i] = NULL;
+    sbt_untrack(b);
     sbuf_destroy(b);
 }
 
-static int teardown(void **state)
+int sbt_teardown(void **state)
 {
     (void)state;
     for (size_t i = 0; i < SBT_MAX_TRACKED; i++) {
-        if (tracked[i]) {
-            sbuf_destroy(tracked[i]);
-            tracked[i] = NULL;
+        if (tracked[i].obj) {
+            tracked[i].destroy(tracked[i].obj);
+            tracked[i].obj = NULL;
         }
     }
     for (size_t i = 0; i < SBT_MAX_TRACKED; i++) {
@@ -111,12 +130,12 @@ int sbt_run(const char *group, const struct sbt_case *per, size_t nper,
             if (asprintf(&name, "%s/%s", ops->name, per[c].name) < 0)
                 return 1;
             entries[n] = (struct sbt_entry){ops, per[c].fn};
-            tests[n] = (struct CMUnitTest){name, run_entry, NULL, teardown, &entries[n]};
+            tests[n] = (struct CMUnitTest){name, run_entry, NULL, sbt_teardown, &entries[n]};
         }
     }
     for (size_t c = 0; c < nglobal; c++, n++) {
         entries[n] = (struct sbt_entry){NULL, global[c].fn};
-        tests[n] = (struct CMUnitTest){global[c].name, run_entry, NULL, teardown, &entries[n]};
+        tests[n] = (struct CMUnitTest){global[c].name, run_entry, NULL, sbt_teardown, &entries[n]};
     }
     if (nper && nsel == 0) {
         /* A SERBENCH_STRATEGY that matches nothing must not pass vacuously. */
