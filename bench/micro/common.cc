@@ -79,12 +79,11 @@ Buffer make_buffer(benchmark::State &st, const struct sbuf_ops *ops,
     return Buffer(b);
 }
 
-int64_t skew(benchmark::State &st, struct sbuf *b, size_t chunk)
+int64_t skew(benchmark::State &st, const std::string &who, struct sbuf *b, size_t chunk)
 {
     size_t cap = sbuf_capacity(b);
     if (cap < 2 * chunk) {
-        fail(st, std::string(sbuf_name(b)) + ": capacity " + std::to_string(cap) +
-                     " below twice the chunk");
+        fail(st, who + ": capacity " + std::to_string(cap) + " below twice the chunk");
         return -1;
     }
     /* Odd, and chunk/2 short of the end: the next chunk straddles the wrap. */
@@ -96,7 +95,7 @@ int64_t skew(benchmark::State &st, struct sbuf *b, size_t chunk)
         size_t w = sbuf_write(b, kPattern.at(pos), n);
         size_t r = sbuf_read(b, scratch.data(), n);
         if (w != n || r != n || !kPattern.check(pos, scratch.data(), n, true)) {
-            fail(st, std::string(sbuf_name(b)) + ": wrong data while skewing the ring");
+            fail(st, who + ": wrong data while skewing the ring");
             return -1;
         }
         pos += n;

@@ -15,28 +15,28 @@ static void bench_copy(benchmark::State &st, const struct sbuf_ops *ops, size_t 
     Buffer b = make_buffer(st, ops, cfg);
     if (!b)
         return;
-    int64_t start = skew(st, b.get(), chunk);
+    int64_t start = skew(st, name("copy", ops->name, chunk), b.get(), chunk);
     if (start < 0)
         return;
     uint64_t pos = (uint64_t)start;
     /*
-     * Two destinations, and each chunk is checked one iteration late: a
-     * load right after the copy that wrote it waits for that copy's stores
-     * to drain (with glibc's rep movsb, the whole copy), which would add a
-     * stall memcpy/<chunk> does not pay.  One iteration later they have.
+     * Each chunk is checked one iteration late, in its own slot: a load right
+     * after the copy that wrote it waits for that copy's stores to drain
+     * (with glibc's rep movsb, the whole copy), a stall memcpy/<chunk> does
+     * not pay.  One iteration later they have.
      */
-    std::vector<uint8_t> dst(2 * chunk);
+    Dest dst(chunk);
     StatsDelta stats(b.get());
     {
         AllocWindow window;
         uint64_t i = 0;
         for (auto _ : st) {
-            uint8_t *now = &dst[(i & 1) * chunk], *prev = &dst[(~i & 1) * chunk];
             size_t w = sbuf_write(b.get(), kPattern.at(pos), chunk);
-            size_t r = sbuf_read(b.get(), now, chunk);
+            size_t r = sbuf_read(b.get(), dst.slot(i), chunk);
             bool ok = w == chunk && r == chunk;
             if (i)
-                ok = ok && kPattern.check(pos - chunk, prev, chunk, i % kFullCheckEvery == 0);
+                ok = ok && kPattern.check(pos - chunk, dst.slot(i - 1), chunk,
+                                          i % kFullCheckEvery == 0);
             if (!ok) {
                 fail(st, name("copy", ops->name, chunk) + ": wrote " + std::to_string(w) +
                              ", read " + std::to_string(r) +
@@ -48,8 +48,7 @@ static void bench_copy(benchmark::State &st, const struct sbuf_ops *ops, size_t 
             pos += chunk;
             i++;
         }
-        if (i && !st.error_occurred() &&
-            !kPattern.check(pos - chunk, &dst[((i - 1) & 1) * chunk], chunk, true))
+        if (i && !st.error_occurred() && !kPattern.check(pos - chunk, dst.slot(i - 1), chunk, true))
             fail(st, name("copy", ops->name, chunk) + ": the last chunk read back differs");
     }
     stats.report(st);

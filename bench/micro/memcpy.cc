@@ -1,7 +1,7 @@
 /*
  * memcpy.cc - memcpy/<chunk>: the physical ceiling.  One memcpy of chunk
- * bytes from the pattern into a destination that stays in cache, the same
- * source offsets the copy family uses.  A copy/<strategy> iteration copies
+ * bytes from the pattern into a destination that stays in cache, with the
+ * source offsets and destination slots the copy family uses.  A copy/<strategy> iteration copies
  * each byte twice (in, then out), so half of memcpy's bytes/s is its ceiling.
  */
 #include "micro.h"
@@ -12,15 +12,15 @@ namespace micro {
 
 static void bench_memcpy(benchmark::State &st, size_t chunk)
 {
-    std::vector<uint8_t> dst(chunk);
-    uint64_t pos = 0;
+    Dest dst(chunk);
+    uint64_t pos = 0, i = 0;
     for (auto _ : st) {
-        std::memcpy(dst.data(), kPattern.at(pos), chunk);
-        benchmark::DoNotOptimize(dst.data());
+        std::memcpy(dst.slot(i), kPattern.at(pos), chunk);
         benchmark::ClobberMemory();
         pos += chunk;
+        i++;
     }
-    if (pos && !kPattern.check(pos - chunk, dst.data(), chunk, true))
+    if (i && !kPattern.check(pos - chunk, dst.slot(i - 1), chunk, true))
         fail(st, "memcpy/" + std::to_string(chunk) + ": wrong data");
     st.SetBytesProcessed((int64_t)st.iterations() * (int64_t)chunk);
 }

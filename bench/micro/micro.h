@@ -56,6 +56,29 @@ class Pattern {
 };
 extern const Pattern kPattern;
 
+/*
+ * Where copies out of a buffer land.  Iteration i gets its own slot (two
+ * alternate, so the previous one can still be checked), at an offset that
+ * walks through a whole page in steps of 784 bytes (256 distinct offsets,
+ * 16-byte aligned).  How fast memcpy runs depends on where its destination
+ * sits relative to its source modulo 4 KiB (4K aliasing between loads and
+ * earlier stores, and glibc's rep movsb choices): with one fixed
+ * destination a strategy would be ranked by where the allocator happened to
+ * put its array.  memcpy/<chunk> uses the same slots.
+ */
+class Dest {
+  public:
+    explicit Dest(size_t chunk) : chunk_(chunk), buf_(2 * (chunk + 4096)) {}
+    uint8_t *slot(uint64_t i)
+    {
+        return buf_.data() + (i & 1) * (chunk_ + 4096) + (i * 784) % 4096;
+    }
+
+  private:
+    size_t chunk_;
+    std::vector<uint8_t> buf_;
+};
+
 /* Iterations between full checks of the data; the others check the ends. */
 constexpr uint64_t kFullCheckEvery = 64;
 
@@ -87,9 +110,9 @@ Buffer make_buffer(benchmark::State &st, const struct sbuf_ops *ops,
  * so the first chunk straddles the wrap point and later ones keep crossing
  * it: the two-span path is measured, not only the aligned one.  Returns the
  * stream position reached (the bytes written and read back), or -1 after
- * reporting a failure.
+ * reporting a failure, named who (the benchmark's name).
  */
-int64_t skew(benchmark::State &st, struct sbuf *b, size_t chunk);
+int64_t skew(benchmark::State &st, const std::string &who, struct sbuf *b, size_t chunk);
 
 /*
  * Allocation counting.  The MemoryManager reads libsbuf's allocation hook

@@ -39,7 +39,7 @@ static void bench_readline(benchmark::State &st, const struct sbuf_ops *ops)
     Buffer b = make_buffer(st, ops, cfg);
     if (!b)
         return;
-    if (skew(st, b.get(), kLine) < 0)
+    if (skew(st, name("readline", ops->name, kLine), b.get(), kLine) < 0)
         return;
     uint8_t dst[kLine];
     uint64_t k = 0;

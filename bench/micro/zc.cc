@@ -104,7 +104,7 @@ static void bench_zc(benchmark::State &st, const struct sbuf_ops *ops, size_t ch
     Buffer b = make_buffer(st, ops, cfg);
     if (!b)
         return;
-    int64_t start = skew(st, b.get(), chunk);
+    int64_t start = skew(st, name("zc", ops->name, chunk), b.get(), chunk);
     if (start < 0)
         return;
     size_t cap = sbuf_capacity(b.get());
