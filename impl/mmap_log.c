@@ -218,6 +218,12 @@ static int mlog_create(const struct sbuf_config *cfg, struct sbuf **out)
     }
     if (rc) {
         int e = errno;
+        /* A file we just sized but never initialised would be refused by
+         * every later open (all-zero header): give it back empty. */
+        if (fresh) {
+            int trunc = ftruncate(m->fd, 0); /* best effort: the create has failed anyway */
+            (void)trunc;
+        }
         close(m->fd); /* also drops the flock */
         sbuf__free(m, sizeof(*m));
         errno = e;

@@ -396,13 +396,17 @@ void sb_consumer_run(struct sb_pipe *rx, struct sb_run_ctl *ctl, struct sb_consu
             starved = 1;
             waiting_since(&ctl->consumer_starved_ns, sb_now_ns());
         }
-        /* Sleep until the frame the decoder has begun can be whole.  want
-         * is stored before the await announces the wait (its release RMW
-         * orders both), so a writer that sees the waiter also sees what it
-         * wants. */
+        /* Sleep until the frame the decoder has begun can be whole.  The
+         * RX pump skips its notify while the buffer holds less than want
+         * (io.c, rx_notify): store want, then a full fence, then the
+         * await's check of the level.  The fence pairs with the pump's
+         * fence between its commit and its load of want (a store-load
+         * pattern: a release/acquire pair cannot order it), so either the
+         * pump sees this want and notifies, or the check sees its commit. */
         size_t have = used > avail ? used : avail;
         size_t want = dec.need > have ? dec.need : have + 1;
         atomic_store_explicit(&rx->want, want, memory_order_relaxed);
+        atomic_thread_fence(memory_order_seq_cst);
         struct data_wait w = {rx, want - 1, ctl};
         sb_wakeup_await(&rx->data, data_ready, &w, SB_WAIT_SAFETY_NS);
     }

@@ -100,7 +100,10 @@ int sb_wakeup_await_fd(struct sb_wakeup *w, sb_ready_fn ready, void *arg, int fd
         }
         ok = ready(arg);
     }
-    /* Relaxed: a notifier that still sees 1 only costs a spurious wakeup later. */
-    atomic_store_explicit(&w->waiting, 0, memory_order_relaxed);
+    /* An RMW, not a plain store: it keeps the chain of exchanges on
+     * waiting unbroken, so the next await's exchange still synchronises
+     * with a notifier that ran while we slept but found 0 (a second
+     * notifier after the one that kicked) and its publish is visible. */
+    atomic_exchange_explicit(&w->waiting, 0, memory_order_acq_rel);
     return ok;
 }

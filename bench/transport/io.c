@@ -223,8 +223,8 @@ static void *tx_main(void *arg)
 /*
  * After a commit: wakes the consumer unless it sleeps for more bytes than
  * the buffer holds (traffic.h, want).  The fence orders the commit before
- * the load of want, pairing with the fence in the consumer's await, which
- * follows its store of want: either the consumer's check sees the commit,
+ * the load of want, pairing with the fence in sb_consumer_run (traffic.c)
+ * after its store of want: either the consumer's check sees the commit,
  * or this load sees its want (and the notify below sees it waiting).
  */
 static void rx_notify(struct sb_io *io)
