@@ -68,9 +68,9 @@ static int help_main(int argc, char **argv)
             names[n++] = sb_command_at(i)->name;
     for (size_t i = 0; i < NTOPICS; i++)
         names[n++] = topics[i].name;
-    char all[256];
-    fprintf(stderr, "serbench help: no topic '%s' (did you mean '%s'? topics: %s)\n", argv[1],
-            sb_nearest(argv[1], names, n), sb_join(names, n, ", ", all, sizeof(all)));
+    char hint[320];
+    fprintf(stderr, "serbench help: no topic '%s' (%s)\n", argv[1],
+            sb_did_you_mean(argv[1], names, n, hint, sizeof(hint)));
     return SB_EXIT_USAGE;
 }
 

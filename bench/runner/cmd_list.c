@@ -93,11 +93,11 @@ static int list_main(int argc, char **argv)
     if (argc == 1)
         return SB_EXIT_OK;
     const char *names[NKINDS];
-    char all[128];
+    char hint[320];
     for (size_t i = 0; i < NKINDS; i++)
         names[i] = kinds[i].name;
-    fprintf(stderr, "serbench list: unknown kind '%s' (did you mean '%s'? valid: %s)\n", argv[1],
-            sb_nearest(argv[1], names, NKINDS), sb_join(names, NKINDS, ", ", all, sizeof(all)));
+    fprintf(stderr, "serbench list: unknown kind '%s' (%s)\n", argv[1],
+            sb_did_you_mean(argv[1], names, NKINDS, hint, sizeof(hint)));
     return SB_EXIT_USAGE;
 }
 

@@ -33,14 +33,14 @@ static int set_str(char *dst, size_t cap, const char *s, struct sb_keyctx *k)
 static int choose(const char *v, const char *const *names, size_t n, size_t *idx,
                   struct sb_keyctx *k)
 {
+    *idx = 0; /* defined on every path: gcc -O3 cannot tell WHY() always fails */
     for (size_t i = 0; i < n; i++)
         if (strcmp(v, names[i]) == 0) {
             *idx = i;
             return 0;
         }
-    char all[256];
-    return WHY(k, "unknown '%s' (did you mean '%s'? valid: %s)", v, sb_nearest(v, names, n),
-               sb_join(names, n, ", ", all, sizeof(all)));
+    char hint[320];
+    return WHY(k, "unknown '%s' (%s)", v, sb_did_you_mean(v, names, n, hint, sizeof(hint)));
 }
 
 /*

@@ -56,3 +56,13 @@ const char *sb_join(const char *const *names, size_t n, const char *sep, char *b
     }
     return buf;
 }
+
+const char *sb_did_you_mean(const char *word, const char *const *names, size_t n, char *buf,
+                            size_t len)
+{
+    char all[256];
+    if (len)
+        snprintf(buf, len, "did you mean '%s'? valid: %s", n ? sb_nearest(word, names, n) : "",
+                 sb_join(names, n, ", ", all, sizeof(all)));
+    return buf;
+}

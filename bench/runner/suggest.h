@@ -10,5 +10,8 @@ size_t sb_edit_distance(const char *a, const char *b);
 const char *sb_nearest(const char *word, const char *const *names, size_t n);
 /* names joined by sep into buf (truncated with "..." if it does not fit); returns buf. */
 const char *sb_join(const char *const *names, size_t n, const char *sep, char *buf, size_t len);
+/* "did you mean 'NEAREST'? valid: a, b, c" for word among names, into buf; returns buf. */
+const char *sb_did_you_mean(const char *word, const char *const *names, size_t n, char *buf,
+                            size_t len);
 
 #endif

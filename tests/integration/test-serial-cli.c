@@ -29,6 +29,7 @@
 #include "devstats.h"
 #include "frame.h"
 #include "itest.h"
+#include "../runner/tfile.h"
 #include "pace.h"
 #include "transport.h"
 
@@ -60,10 +61,8 @@ static const char *in_tmp(const char *name)
 
 static void put(const char *name, const char *text)
 {
-    FILE *f = fopen(in_tmp(name), "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    char path[PATH_MAX + 64];
+    assert_int_equal(tfile_write(tmp, name, text, path, sizeof(path)), 0);
 }
 
 /* Starts serbench with args (NULL-terminated) in tmp, stdout and stderr to files. */

@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "tfile.h"
 #include "csv.h"
 #include "csvread.h"
 #include "matrix.h"
@@ -69,11 +70,7 @@ static char *slurp(const char *path)
 static const char *put(const char *name, const char *text)
 {
     static char path[PATH_MAX + 64];
-    snprintf(path, sizeof(path), "%s/%s", tmp, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    assert_int_equal(tfile_write(tmp, name, text, path, sizeof(path)), 0);
     return path;
 }
 

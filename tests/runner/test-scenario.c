@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tfile.h"
 #include "sbuf/registry.h"
 #include "scenario.h"
 #include "units.h"
@@ -25,11 +26,7 @@ static char dir[PATH_MAX];
 static const char *put(const char *name, const char *text)
 {
     static char path[PATH_MAX + 64];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    assert_int_equal(tfile_write(dir, name, text, path, sizeof(path)), 0);
     return path;
 }
 
