@@ -21,7 +21,7 @@
 #include "device.h"
 #include "device_model.h"
 #include "pace.h"
-#include "transport.h"
+#include "tty.h"
 
 #define DEV_TICK_NS 1000000u
 

@@ -20,7 +20,7 @@
 
 #include "devstats.h"
 #include "diag.h"
-#include "workload.h"
+#include "run.h"
 
 enum sb_dev_link {
     SB_DEV_UART, /* UARTE: 10 bits a byte at the baud rate */

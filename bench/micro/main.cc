@@ -81,9 +81,7 @@ int main(int argc, char **argv)
     micro::register_readline();
     micro::register_pool();
     micro::register_adaptive();
-#ifdef SERBENCH_MICRO_HARNESS
-    micro::register_harness(); /* only when the runner's frame code is built */
-#endif
+    micro::register_harness();
     micro::install_memory_manager();
 
     benchmark::Initialize(&argc, argv);

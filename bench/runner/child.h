@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "matrix.h"
+#include "run.h"
 #include "workload.h"
 
 /* How long an interrupted child gets to report before SIGKILL. */

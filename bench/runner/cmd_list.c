@@ -6,7 +6,8 @@
 #include "commands.h"
 #include "sbuf/registry.h"
 #include "suggest.h"
-#include "transport_hook.h"
+#include "peer.h"
+#include "transport.h"
 
 static void list_strategies(void)
 {
@@ -53,10 +54,19 @@ static void list_transports(void)
 {
     printf("transports (scenario key: transport)\n");
     for (size_t i = 0; i < sb_transport_count(); i++) {
-        const struct sb_transport_info *t = sb_transport_at(i);
+        const struct sb_transport_ops *t = sb_transport_at(i);
         char why[256];
         int ok = sb_transport_available(t->name, why, sizeof(why)) == 0;
         printf("  %-8s %s [%s]\n", t->name, t->summary, ok ? "available" : why);
+    }
+}
+
+static void list_peers(void)
+{
+    printf("peers (scenario key: peer)\n");
+    for (size_t i = 0; i < sb_peer_kind_count(); i++) {
+        const struct sb_peer_kind *k = sb_peer_kind_at(i);
+        printf("  %-13s %s\n", k->name, k->summary);
     }
 }
 
@@ -68,6 +78,7 @@ static const struct {
     {"pools", list_pools},
     {"allocators", list_allocators},
     {"transports", list_transports},
+    {"peers", list_peers},
 };
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
@@ -103,7 +114,7 @@ static int list_main(int argc, char **argv)
 
 const struct sb_command sb_cmd_list = {
     .name = "list",
-    .usage = "serbench list [strategies|pools|allocators|transports]",
+    .usage = "serbench list [strategies|pools|allocators|transports|peers]",
     .summary = "what a scenario can name, with one-line summaries",
     .help = "Lists strategies (with capabilities), pools, allocators (and whether each\n"
             "library is installed) and transports (and whether each can run here).\n"

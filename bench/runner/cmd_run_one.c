@@ -13,6 +13,7 @@
 #include "allocator.h"
 #include "commands.h"
 #include "ipc.h"
+#include "workload.h"
 
 static volatile sig_atomic_t stop;
 
@@ -65,9 +66,10 @@ static int run_one_main(int argc, char **argv)
             r.status = SB_STATUS_FAILED;
             /* A transport that could not open says why itself; what it
              * lacked (socat, a port) is exit 3. */
-            if (!r.reason[0])
+            int said = r.reason[0] != '\0';
+            if (!said)
                 snprintf(r.reason, sizeof(r.reason), "could not start: %s", sbuf_strerror(rc));
-            if (rc == SBUF_ENOENT && strcmp(p.transport, "mem") != 0)
+            if (rc == SBUF_ENOENT && said)
                 code = SB_EXIT_MISSING;
         }
     }

@@ -14,7 +14,7 @@
 
 #include "diag.h"
 #include "matrix.h"
-#include "workload.h"
+#include "run.h"
 
 #define SB_CSV_SCHEMA_VERSION 1
 

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "workload.h"
+#include "run.h"
 
 #define SB_IPC_PARAMS_FD 3
 #define SB_IPC_RESULT_FD 4

@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #include "matrix.h"
-#include "workload.h"
+#include "run.h"
 
 enum sb_progress_mode { SB_PROGRESS_QUIET, SB_PROGRESS_LINES, SB_PROGRESS_TTY };
 

@@ -107,7 +107,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
                 key->accepts);
         return 0;
     }
-    if (key->parse(ps->cur, value, &k) < 0) {
+    if (sb_key_parse(key, ps->cur, value, &k) < 0) {
         if (k.why[0])
             sb_errf(ps->err, SB_EXIT_USAGE, "%s:%u: %s = %s: %s; accepted: %s", file, line, name,
                     value, k.why, key->accepts);

@@ -14,7 +14,8 @@
 #include <stdint.h>
 
 #include "diag.h"
-#include "workload.h"
+#include "opt.h"
+#include "run.h"
 
 #define SB_MAX_LIST 32 /* strategies or allocators in one job */
 
@@ -72,7 +73,12 @@ struct sb_key {
     const char *doc;     /* what it does */
     unsigned flags;
     int (*parse)(struct sb_job *j, const char *value, struct sb_keyctx *k);
+    const struct sb_opt *opt; /* a transport's or peer's key: parses into j->base.link */
 };
+
+/* Applies one key's value to a job (either kind of key); -1 with k->why. */
+int sb_key_parse(const struct sb_key *key, struct sb_job *j, const char *value,
+                 struct sb_keyctx *k);
 
 size_t sb_scenario_key_count(void);
 const struct sb_key *sb_scenario_key_at(size_t i);

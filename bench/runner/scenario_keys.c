@@ -15,7 +15,8 @@
 #include "scenario.h"
 #include "sbuf/registry.h"
 #include "suggest.h"
-#include "transport_hook.h"
+#include "transport.h"
+#include "peer.h"
 #include "units.h"
 
 #define WHY(k, ...) (snprintf((k)->why, sizeof((k)->why), __VA_ARGS__), -1)
@@ -23,24 +24,14 @@
 /* Copies s into a fixed char array, refusing what does not fit. */
 static int set_str(char *dst, size_t cap, const char *s, struct sb_keyctx *k)
 {
-    if (strlen(s) >= cap)
-        return WHY(k, "longer than %zu characters", cap - 1);
-    memcpy(dst, s, strlen(s) + 1);
-    return 0;
+    return sb_opt_set_str(dst, cap, s, k->why, sizeof(k->why));
 }
 
 /* One of names[] (n of them) -> index in *idx. */
 static int choose(const char *v, const char *const *names, size_t n, size_t *idx,
                   struct sb_keyctx *k)
 {
-    *idx = 0; /* defined on every path: gcc -O3 cannot tell WHY() always fails */
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(v, names[i]) == 0) {
-            *idx = i;
-            return 0;
-        }
-    char hint[320];
-    return WHY(k, "unknown '%s' (%s)", v, sb_did_you_mean(v, names, n, hint, sizeof(hint)));
+    return sb_opt_choose(v, names, n, idx, k->why, sizeof(k->why));
 }
 
 /*
@@ -306,154 +297,6 @@ static int key_transport(struct sb_job *j, const char *v, struct sb_keyctx *k)
     return set_str(j->base.transport, sizeof(j->base.transport), v, k);
 }
 
-static int key_peer(struct sb_job *j, const char *v, struct sb_keyctx *k)
-{
-    static const char *const names[] = {"echo", "nrf52840-sim", "board"};
-    size_t i;
-    if (choose(v, names, 3, &i, k) < 0)
-        return -1;
-    return set_str(j->base.link.peer, sizeof(j->base.link.peer), v, k);
-}
-
-static int key_port(struct sb_job *j, const char *v, struct sb_keyctx *k)
-{
-    return set_str(j->base.link.port, sizeof(j->base.link.port), v, k);
-}
-
-static int parse_baud(const char *v, uint32_t *out, struct sb_keyctx *k)
-{
-    uint64_t n;
-    if (sb_parse_count(v, &n) < 0 || n == 0 || n > 100000000)
-        return -1;
-    if (n == 1200)
-        return WHY(k, "1200 baud resets nRF52840 boards into the bootloader");
-    *out = (uint32_t)n;
-    return 0;
-}
-
-static int key_baud(struct sb_job *j, const char *v, struct sb_keyctx *k)
-{
-    return parse_baud(v, &j->base.link.baud, k);
-}
-
-static int key_flow(struct sb_job *j, const char *v, struct sb_keyctx *k)
-{
-    static const char *const names[] = {"none", "rtscts"};
-    size_t i;
-    if (choose(v, names, 2, &i, k) < 0)
-        return -1;
-    j->base.link.flow_rtscts = i == 1;
-    return 0;
-}
-
-static int key_link(struct sb_job *j, const char *v, struct sb_keyctx *k)
-{
-    uint32_t baud;
-    if (strcmp(v, "cdc") != 0) {
-        if (strncmp(v, "uart:", 5) != 0)
-            return -1;
-        if (parse_baud(v + 5, &baud, k) < 0)
-            return -1;
-    }
-    return set_str(j->base.link.link, sizeof(j->base.link.link), v, k);
-}
-
-static int key_device_rx_buffer(struct sb_job *j, const char *v, struct sb_keyctx *k)
-{
-    uint64_t n;
-    if (sb_parse_size(v, &n) < 0)
-        return -1;
-    if (n > (1u << 20))
-        return WHY(k, "out of range (the device has 256 KB of RAM)");
-    j->base.link.device_rx_buffer = (size_t)n;
-    return 0;
-}
-
-static int key_device_ram(struct sb_job *j, const char *v, struct sb_keyctx *k)
-{
-    uint64_t n;
-    if (sb_parse_size(v, &n) < 0)
-        return -1;
-    if (n > (1u << 20))
-        return WHY(k, "out of range (the device has 256 KB of RAM)");
-    j->base.link.device_ram = (size_t)n;
-    return 0;
-}
-
-static int key_device_byte_cost(struct sb_job *j, const char *v, struct sb_keyctx *k)
-{
-    (void)k;
-    return sb_parse_duration(v, &j->base.link.device_byte_ns);
-}
-
-static int key_device_packet_cost(struct sb_job *j, const char *v, struct sb_keyctx *k)
-{
-    (void)k;
-    return sb_parse_duration(v, &j->base.link.device_packet_ns);
-}
-
-/* Checks the fault kinds; their parameters belong to the emulator. */
-static int key_faults(struct sb_job *j, const char *v, struct sb_keyctx *k)
-{
-    static const char *const kinds[] = {"drop", "corrupt", "delay", "stall", "disconnect"};
-    char buf[256];
-    if (strcmp(v, "none") != 0) {
-        if (strlen(v) >= sizeof(buf))
-            return WHY(k, "longer than %zu characters", sizeof(buf) - 1);
-        snprintf(buf, sizeof(buf), "%s", v);
-        char *save = NULL;
-        for (char *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
-            char *colon = strchr(t, ':');
-            size_t i;
-            if (!colon || !colon[1])
-                return WHY(k, "'%s' is not KIND:PARAMETERS", t);
-            *colon = '\0';
-            if (choose(t, kinds, 5, &i, k) < 0)
-                return -1;
-        }
-        return set_str(j->base.link.faults, sizeof(j->base.link.faults), v, k);
-    }
-    j->base.link.faults[0] = '\0';
-    return 0;
-}
-
-static int key_write_size(struct sb_job *j, const char *v, struct sb_keyctx *k)
-{
-    uint64_t n;
-    if (sb_parse_size(v, &n) < 0)
-        return -1;
-    if (n > (16u << 20))
-        return WHY(k, "out of range");
-    j->base.link.write_size = (size_t)n;
-    return 0;
-}
-
-static int key_on_disconnect(struct sb_job *j, const char *v, struct sb_keyctx *k)
-{
-    static const char *const names[] = {"next", "stop"};
-    size_t i;
-    if (choose(v, names, 2, &i, k) < 0)
-        return -1;
-    j->base.link.on_disconnect_stop = i == 1;
-    return 0;
-}
-
-static int key_reconnect(struct sb_job *j, const char *v, struct sb_keyctx *k)
-{
-    (void)k;
-    return sb_parse_duration(v, &j->base.link.reconnect_ns);
-}
-
-static int key_hardware(struct sb_job *j, const char *v, struct sb_keyctx *k)
-{
-    static const char *const names[] = {"required", "optional"};
-    size_t i;
-    if (choose(v, names, 2, &i, k) < 0)
-        return -1;
-    j->base.link.hardware_optional = i == 1;
-    return 0;
-}
-
 static int key_description(struct sb_job *j, const char *v, struct sb_keyctx *k)
 {
     return set_str(j->description, sizeof(j->description), v, k);
@@ -463,116 +306,133 @@ static const struct sb_key keys[] = {
     /* matrix */
     {"strategies", "matrix",
      "all, or strategy names separated by commas (serbench list strategies)", "all",
-     "The buffer strategies each job runs under; one run per strategy.", 0, key_strategies},
+     "The buffer strategies each job runs under; one run per strategy.", 0, key_strategies, NULL},
     {"allocators", "matrix", "all, or names from: glibc, jemalloc, mimalloc, tcmalloc",
      "glibc", "The allocators each job runs under.  Each run is a child process; all but "
-     "glibc are loaded with LD_PRELOAD and verified to serve malloc.", 0, key_allocators},
+     "glibc are loaded with LD_PRELOAD and verified to serve malloc.", 0, key_allocators, NULL},
     {"repeat", "matrix", "a whole number from 1 to 1000", "1",
      "Runs per job x strategy x allocator.  Repeats are interleaved (a b c a b c), so slow "
-     "drift of the machine spreads over every strategy.", 0, key_repeat},
+     "drift of the machine spreads over every strategy.", 0, key_repeat, NULL},
     {"seed", "matrix", "a whole number (decimal or 0x hex)", "1",
      "Seeds the message sizes, payloads and timings.  Each run's seed is derived from this, "
      "the job name and the repeat index, so every strategy and allocator in the same repeat "
-     "sees the same traffic.", 0, key_seed},
+     "sees the same traffic.", 0, key_seed, NULL},
     /* length */
     {"duration", "length", "a duration: 500ms, 10s, 2m", "5s",
      "Length of the measured phase by time.  A job has exactly one of duration, bytes, "
-     "messages; setting one replaces one inherited from [global].", SB_KEY_LENGTH, key_duration},
+     "messages; setting one replaces one inherited from [global].", SB_KEY_LENGTH, key_duration, NULL},
     {"bytes", "length", "a size: 64MiB, 1GiB", "-",
-     "Length of the measured phase by payload bytes offered.", SB_KEY_LENGTH, key_bytes},
+     "Length of the measured phase by payload bytes offered.", SB_KEY_LENGTH, key_bytes, NULL},
     {"messages", "length", "a count: 100000, 100k, 1M", "-",
-     "Length of the measured phase by messages offered.", SB_KEY_LENGTH, key_messages},
+     "Length of the measured phase by messages offered.", SB_KEY_LENGTH, key_messages, NULL},
     {"warmup", "length", "a duration, or 0", "0",
-     "Traffic before the measured phase starts; not counted in any result.", 0, key_warmup},
+     "Traffic before the measured phase starts; not counted in any result.", 0, key_warmup, NULL},
     {"timeout", "length", "auto, or a duration", "auto",
      "A run still going after this long is killed and recorded as failed.  auto: twice "
-     "duration + warmup, plus 30 s; 10 min for bytes and messages jobs.", 0, key_timeout},
+     "duration + warmup, plus 30 s; 10 min for bytes and messages jobs.", 0, key_timeout, NULL},
     /* traffic */
     {"message", "traffic",
      "fixed:N, uniform:LO-HI, lognormal:mean=M,sd=S,max=X, replay:FILE (sizes in bytes, "
      "1 B to 16 MiB)",
      "fixed:64",
      "Payload size of each message.  replay:FILE reads one size a line (# comments), relative "
-     "to the scenario file, and cycles through them.", 0, key_message},
+     "to the scenario file, and cycles through them.", 0, key_message, NULL},
     {"rate", "traffic", "max, or messages per time: 2000/s, 2k/s, 5/ms, 600/min", "max",
      "Offered load: max sends as fast as the buffer takes them.  Paced with absolute "
-     "deadlines, so the rate does not drift.", 0, key_rate},
+     "deadlines, so the rate does not drift.", 0, key_rate, NULL},
     {"burst", "traffic", "none, or COUNT@PERIOD: 50@100ms", "none",
      "COUNT messages back to back every PERIOD, instead of a steady rate (so rate must be "
-     "max).", 0, key_burst},
+     "max).", 0, key_burst, NULL},
     {"stall", "traffic", "none, or PAUSE@PERIOD: 5ms@1s", "none",
-     "The consumer stops reading for PAUSE every PERIOD: a slow consumer.", 0, key_stall},
+     "The consumer stops reading for PAUSE every PERIOD: a slow consumer.", 0, key_stall, NULL},
     /* buffer */
     {"buffer", "buffer", "a size from 1 B to 1 GiB: 4KiB, 64k, 1MiB", "64KiB",
      "Capacity of the strategy under test (strategies may round it up; runs.csv reports the "
-     "real capacity).", 0, key_buffer},
+     "real capacity).", 0, key_buffer, NULL},
     {"max_buffer", "buffer", "auto, or a size from 1 B to 1 GiB", "auto",
      "Growing strategies (adaptive): the most they may grow to.  auto: the strategy's default.",
-     0, key_max_buffer},
+     0, key_max_buffer, NULL},
     {"overflow", "buffer", "block or drop", "block",
      "What the producer does when a message does not fit: block waits for room (nothing is "
-     "lost); drop refuses the whole message and counts it.", 0, key_overflow},
+     "lost); drop refuses the whole message and counts it.", 0, key_overflow, NULL},
     /* transport */
     {"transport", "transport", "mem, pty or serial (serbench list transports)", "mem",
-     "The data path.  mem: producer thread -> buffer -> consumer thread in one process.  pty "
-     "and serial come with the serial transports.", 0, key_transport},
-    {"peer", "serial", "echo, nrf52840-sim or board", "echo",
-     "pty and serial: what is on the far end of the port.", 0, key_peer},
-    {"port", "serial", "a device path, auto, or VID:PID", "auto",
-     "serial: which port.  auto picks the first Adafruit (0x239A) or SEGGER (0x1366) USB port.",
-     0, key_port},
-    {"baud", "serial", "a baud rate (never 1200: it resets nRF52840 boards)", "115200",
-     "serial: the port's baud rate.", 0, key_baud},
-    {"flow", "serial", "none or rtscts", "none", "serial and nrf52840-sim: flow control.", 0,
-     key_flow},
-    {"link", "serial", "uart:BAUD or cdc", "uart:115200",
-     "nrf52840-sim: the link it models (UART at BAUD, or USB CDC full speed).", 0, key_link},
-    {"device_rx_buffer", "serial", "a size up to 1 MiB, 0 = the emulator's default", "0",
-     "nrf52840-sim: bytes of the device's DMA receive ring.", 0, key_device_rx_buffer},
-    {"device_ram", "serial", "a size up to 1 MiB, 0 = the emulator's default", "0",
-     "nrf52840-sim: the device's RAM budget, its buffers charged against it.", 0, key_device_ram},
-    {"device_byte_cost", "serial", "a duration, or 0: 200ns, 1us", "0",
-     "nrf52840-sim: the device application's processing time per byte.", 0,
-     key_device_byte_cost},
-    {"device_packet_cost", "serial", "a duration, or 0: 50us", "0",
-     "nrf52840-sim: processing time per read (a UART chunk, a USB packet).", 0,
-     key_device_packet_cost},
-    {"faults", "serial",
-     "none, or space-separated drop:P corrupt:P delay:MS@P stall:MS@PERIOD disconnect:at=T",
-     "none", "nrf52840-sim: faults to inject, seeded.", 0, key_faults},
-    {"write_size", "serial", "a size up to 16 MiB, 0 = whatever is buffered", "0",
-     "pty and serial: bytes per write(2) on the transmit side.", 0, key_write_size},
-    {"on_disconnect", "serial", "next or stop", "next",
-     "When the peer goes away: record the run as aborted and go on with the next run, or stop "
-     "the suite.", 0, key_on_disconnect},
-    {"reconnect", "serial", "a duration, or 0", "0",
-     "serial: keep retrying to open the port for this long (a board that resets).", 0,
-     key_reconnect},
-    {"hardware", "serial", "required or optional", "required",
-     "optional: a missing port makes the run skipped instead of failed.", 0, key_hardware},
+     "The data path.  mem: producer thread -> buffer -> consumer thread in one process; pty: "
+     "through a socat pair to a peer; serial: a real port.", 0, key_transport, NULL},
     /* report */
     {"description", "report", "free text", "-", "One line shown in summary.md above the job's "
-     "table.", 0, key_description},
+     "table.", 0, key_description, NULL},
 };
 
-#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+#define NCORE (sizeof(keys) / sizeof(keys[0]))
+#define SB_MAX_KEYS 96
+
+/*
+ * The whole table: the runner's keys, with every key the transport and
+ * peer tables name inserted after `transport`, each once (a key several
+ * plug-ins share is one object).  Built on first use, from the main thread.
+ */
+static struct sb_key all[SB_MAX_KEYS];
+static size_t nall;
+
+static void add_opt(const struct sb_opt *o)
+{
+    for (size_t i = 0; i < nall; i++)
+        if (all[i].opt == o)
+            return;
+    if (nall == SB_MAX_KEYS)
+        abort(); /* a table larger than the runner expects: raise SB_MAX_KEYS */
+    all[nall++] = (struct sb_key){o->name, o->group, o->accepts, o->dflt, o->doc, 0, NULL, o};
+}
+
+static void add_opts(const struct sb_opt *const *keys)
+{
+    for (size_t i = 0; keys && keys[i]; i++)
+        add_opt(keys[i]);
+}
+
+static void build_table(void)
+{
+    if (nall)
+        return;
+    for (size_t i = 0; i < NCORE; i++) {
+        all[nall++] = keys[i];
+        if (strcmp(keys[i].name, "transport") != 0)
+            continue;
+        for (size_t t = 0; t < sb_transport_count(); t++)
+            add_opts(sb_transport_at(t)->keys);
+        for (size_t pk = 0; pk < sb_peer_kind_count(); pk++)
+            add_opts(sb_peer_kind_at(pk)->keys);
+    }
+}
 
 size_t sb_scenario_key_count(void)
 {
-    return NKEYS;
+    build_table();
+    return nall;
 }
 
 const struct sb_key *sb_scenario_key_at(size_t i)
 {
-    return i < NKEYS ? &keys[i] : NULL;
+    build_table();
+    return i < nall ? &all[i] : NULL;
 }
 
 const struct sb_key *sb_scenario_key_find(const char *name)
 {
-    for (size_t i = 0; name && i < NKEYS; i++)
-        if (strcmp(keys[i].name, name) == 0)
-            return &keys[i];
+    build_table();
+    for (size_t i = 0; name && i < nall; i++)
+        if (strcmp(all[i].name, name) == 0)
+            return &all[i];
     return NULL;
+}
+
+int sb_key_parse(const struct sb_key *key, struct sb_job *j, const char *value,
+                 struct sb_keyctx *k)
+{
+    if (key->opt)
+        return key->opt->parse(&j->base.link, value, k->why, sizeof(k->why));
+    return key->parse(j, value, k);
 }
 
 void sb_job_defaults(struct sb_job *j)
@@ -581,8 +441,9 @@ void sb_job_defaults(struct sb_job *j)
     struct sb_keyctx k = {0};
     /* The documented defaults are parsed, so the docs cannot drift from the
      * behaviour; "-" marks keys without one. */
-    for (size_t i = 0; i < NKEYS; i++)
-        if (strcmp(keys[i].dflt, "-") != 0 && keys[i].parse(j, keys[i].dflt, &k) < 0)
+    build_table();
+    for (size_t i = 0; i < nall; i++)
+        if (strcmp(all[i].dflt, "-") != 0 && sb_key_parse(&all[i], j, all[i].dflt, &k) < 0)
             abort(); /* a default in the table that its own parser refuses */
 }
 

@@ -19,7 +19,7 @@
 #include "progress.h"
 #include "results.h"
 #include "suite.h"
-#include "transport_hook.h"
+#include "transport.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -157,7 +157,9 @@ int sb_suite_run(struct sb_scenario *const *sc, size_t nsc, const struct sb_matr
         /* The transport's ceilings travel with the params (pty: measured
          * once per suite, here, before the first run that needs them). */
         struct sb_cell cell = *c;
-        sb_link_ceilings(&cell.p);
+        const struct sb_transport_ops *t = sb_transport_find(cell.p.transport);
+        if (t && t->ceilings)
+            t->ceilings(&cell.p);
         int code = sb_child_run(&cell, &co, &res[done]);
         done++;
         if (sb_csv_append(&csv, row, &err) < 0) {

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "run.h"
 
 struct sb_ceiling {
     size_t write_size, msg_size;
@@ -34,5 +35,13 @@ int sb_calibrate_pty(size_t write_size, size_t msg_size, uint64_t phase_ns,
  */
 const struct sb_ceiling *sb_calibrate_cached(size_t write_size, size_t msg_size,
                                              struct sb_err *err);
+
+/*
+ * transport = pty, peer = echo: fills p->link's ceilings from the cache
+ * above (so once per shape per process, once per suite).  Nothing for other
+ * peers, or when SERBENCH_NO_CALIBRATE is set in the environment; a
+ * calibration that fails leaves them 0 with a warning.
+ */
+void sb_calibrate_ceilings(struct sb_run_params *p);
 
 #endif

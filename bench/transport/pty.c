@@ -25,8 +25,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "calibrate.h"
+#include "peer.h"
 #include "proc.h"
 #include "transport.h"
+#include "tty.h"
 
 #define PTY_START_TIMEOUT_MS 5000
 
@@ -224,8 +227,40 @@ static int pty_open(const struct sb_link_params *lp, struct sb_transport **out,
     return SBUF_OK;
 }
 
+static int pty_available(char *why, size_t len)
+{
+    char path[PATH_MAX];
+    if (sb_find_program("socat", path, sizeof(path)) < 0) {
+        snprintf(why, len, "transport = pty needs socat, which is not on PATH: "
+                           "apt-get install socat");
+        return -1;
+    }
+    return 0;
+}
+
+/* The peer is one serbench can start, and its own keys make sense. */
+static int pty_check(const struct sb_run_params *p, char *why, size_t len)
+{
+    const struct sb_peer_kind *k = sb_peer_kind_find(p->link.peer);
+    if (!k || !(k->flags & SB_PEER_SPAWNED)) {
+        snprintf(why, len, "peer = %s: transport = pty runs echo or nrf52840-sim", p->link.peer);
+        return -1;
+    }
+    return k->check ? k->check(&p->link, why, len) : 0;
+}
+
+static const struct sb_opt *const pty_keys[] = {
+    &sb_opt_peer, &sb_opt_write_size, &sb_opt_on_disconnect, NULL,
+};
+
 const struct sb_transport_ops sb_transport_pty_ops = {
     .name = "pty",
+    .summary = "through a socat pseudo-terminal pair to a peer (echo or nrf52840-sim)",
+    .flags = SB_TRANSPORT_SPAWNS_PEER,
+    .keys = pty_keys,
+    .available = pty_available,
+    .check = pty_check,
     .open = pty_open,
     .close = pty_close,
+    .ceilings = sb_calibrate_ceilings,
 };

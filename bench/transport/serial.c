@@ -27,8 +27,10 @@
 
 #include <libserialport.h>
 
+#include "peer.h"
 #include "serial_port.h"
 #include "transport.h"
+#include "units.h"
 
 #define SERIAL_DEFAULT_BAUD 115200u
 
@@ -306,8 +308,75 @@ static int serial_open(const struct sb_link_params *lp, struct sb_transport **ou
     }
 }
 
+static int serial_check(const struct sb_run_params *p, char *why, size_t len)
+{
+    const struct sb_link_params *lp = &p->link;
+    if (lp->baud == 1200) {
+        snprintf(why, len, "baud = 1200 resets nRF52840 boards into the bootloader");
+        return -1;
+    }
+    if (sb_serial_is_pty(lp->port)) {
+        snprintf(why, len, "port %s is a pseudo-terminal: libserialport cannot open PTYs; "
+                 "use transport = pty, which starts socat itself", lp->port);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- its scenario keys ----------------------------------------------------- */
+
+static int key_port(struct sb_link_params *lp, const char *v, char *why, size_t len)
+{
+    return sb_opt_set_str(lp->port, sizeof(lp->port), v, why, len);
+}
+
+static int key_baud(struct sb_link_params *lp, const char *v, char *why, size_t len)
+{
+    return sb_opt_parse_baud(v, &lp->baud, why, len);
+}
+
+static int key_reconnect(struct sb_link_params *lp, const char *v, char *why, size_t len)
+{
+    (void)why, (void)len;
+    return sb_parse_duration(v, &lp->reconnect_ns);
+}
+
+static int key_hardware(struct sb_link_params *lp, const char *v, char *why, size_t len)
+{
+    static const char *const names[] = {"required", "optional"};
+    size_t i;
+    if (sb_opt_choose(v, names, 2, &i, why, len) < 0)
+        return -1;
+    lp->hardware_optional = i == 1;
+    return 0;
+}
+
+static const struct sb_opt opt_port = {
+    "port", "serial", "a device path, auto, or VID:PID", "auto",
+    "serial: which port.  auto picks the first Adafruit (0x239A) or SEGGER (0x1366) USB port.",
+    key_port};
+static const struct sb_opt opt_baud = {"baud", "serial",
+                                       "a baud rate (never 1200: it resets nRF52840 boards)",
+                                       "115200", "serial: the port's baud rate.", key_baud};
+static const struct sb_opt opt_reconnect = {
+    "reconnect", "serial", "a duration, or 0", "0",
+    "serial: keep retrying to open the port for this long (a board that resets).",
+    key_reconnect};
+static const struct sb_opt opt_hardware = {
+    "hardware", "serial", "required or optional", "required",
+    "optional: a missing port makes the run skipped instead of failed.", key_hardware};
+
+static const struct sb_opt *const serial_keys[] = {
+    &sb_opt_peer,      &opt_port,           &opt_baud,      &sb_opt_flow,
+    &sb_opt_write_size, &sb_opt_on_disconnect, &opt_reconnect, &opt_hardware, NULL,
+};
+
 const struct sb_transport_ops sb_transport_serial_ops = {
     .name = "serial",
+    .summary = "a real serial port through libserialport (e.g. an nRF52840 board in loopback)",
+    .flags = SB_TRANSPORT_HARDWARE,
+    .keys = serial_keys,
+    .check = serial_check,
     .open = serial_open,
     .close = serial_close,
 };

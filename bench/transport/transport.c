@@ -1,34 +1,73 @@
 /*
- * transport.c - the table of transports with a port, lookup by name, the
- * runner's checks of a job's transport keys, and the termios setup shared
- * by every tty end serbench opens itself.
+ * transport.c - the transport table, lookup by name, the checks the runner
+ * makes before a suite starts, and the keys several transports share.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 
-#include "device.h"
-#include "proc.h"
-#include "serial_port.h"
+#include "peer.h"
 #include "transport.h"
-#include "transport_hook.h"
+#include "units.h"
 
 static const struct sb_transport_ops *const transports[] = {
+    &sb_transport_mem_ops,
     &sb_transport_pty_ops,
     &sb_transport_serial_ops,
-    NULL,
 };
 
-const struct sb_transport_ops *sb_transport_lookup(const char *name)
+#define COUNT (sizeof(transports) / sizeof(transports[0]))
+
+size_t sb_transport_count(void)
 {
-    if (!name)
-        return NULL;
-    for (size_t i = 0; transports[i]; i++)
+    return COUNT;
+}
+
+const struct sb_transport_ops *sb_transport_at(size_t i)
+{
+    return i < COUNT ? transports[i] : NULL;
+}
+
+const struct sb_transport_ops *sb_transport_find(const char *name)
+{
+    for (size_t i = 0; name && i < COUNT; i++)
         if (strcmp(transports[i]->name, name) == 0)
             return transports[i];
     return NULL;
+}
+
+/* "mem, pty, serial" for messages. */
+static const char *transport_names(char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < COUNT && o < len; i++)
+        o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", transports[i]->name);
+    return buf;
+}
+
+int sb_transport_available(const char *name, char *why, size_t len)
+{
+    const struct sb_transport_ops *t = sb_transport_find(name);
+    if (!t) {
+        char names[128];
+        snprintf(why, len, "unknown transport '%s' (%s)", name ? name : "(null)",
+                 transport_names(names, sizeof(names)));
+        return -1;
+    }
+    return t->available ? t->available(why, len) : 0;
+}
+
+int sb_link_check(const struct sb_run_params *p, char *why, size_t len)
+{
+    const struct sb_transport_ops *t = sb_transport_find(p->transport);
+    if (!t) {
+        char names[128];
+        snprintf(why, len, "unknown transport '%s' (%s)", p->transport,
+                 transport_names(names, sizeof(names)));
+        return -1;
+    }
+    return t->check ? t->check(p, why, len) : 0;
 }
 
 int sb_transport_open(const char *name, const struct sb_link_params *lp,
@@ -39,13 +78,14 @@ int sb_transport_open(const char *name, const struct sb_link_params *lp,
         return SBUF_EINVAL;
     }
     *out = NULL;
-    const struct sb_transport_ops *ops = sb_transport_lookup(name);
-    if (!ops) {
-        sb_errf(err, SB_EXIT_USAGE, "transport '%s' has no port to open (pty, serial)",
-                name ? name : "(null)");
+    const struct sb_transport_ops *t = sb_transport_find(name);
+    if (!t) {
+        char names[128];
+        sb_errf(err, SB_EXIT_USAGE, "unknown transport '%s' (%s)", name ? name : "(null)",
+                transport_names(names, sizeof(names)));
         return SBUF_EINVAL;
     }
-    return ops->open(lp, out, err);
+    return t->open(lp, out, err);
 }
 
 void sb_transport_close(struct sb_transport *t)
@@ -54,72 +94,49 @@ void sb_transport_close(struct sb_transport *t)
         t->ops->close(t);
 }
 
-int sb_tty_make_raw(int fd, int rtscts)
+/* ---- keys pty and serial share ------------------------------------------- */
+
+static int key_peer(struct sb_link_params *lp, const char *v, char *why, size_t len)
 {
-    struct termios tio;
-    if (tcgetattr(fd, &tio) < 0)
+    const char *names[16];
+    size_t n = 0, i;
+    for (const struct sb_peer_kind *k; n < 16 && (k = sb_peer_kind_at(n)) != NULL;)
+        names[n++] = k->name;
+    if (sb_opt_choose(v, names, n, &i, why, len) < 0)
         return -1;
-    cfmakeraw(&tio);
-    tio.c_cflag |= CLOCAL | CREAD;
-    if (rtscts)
-        tio.c_cflag |= CRTSCTS;
-    else
-        tio.c_cflag &= ~(tcflag_t)CRTSCTS;
-    /* Non-blocking reads return what is there: poll(2) decides when to read. */
-    tio.c_cc[VMIN] = 1;
-    tio.c_cc[VTIME] = 0;
-    return tcsetattr(fd, TCSANOW, &tio);
+    return sb_opt_set_str(lp->peer, sizeof(lp->peer), v, why, len);
 }
 
-/*
- * Replaces the runner's weak default (transport_hook.c): what a transport
- * needs before any run starts.  A serial port's presence is checked per run,
- * because `hardware = optional` turns its absence into a skipped row.
- */
-int sb_transport_available(const char *name, char *why, size_t len)
+static int key_write_size(struct sb_link_params *lp, const char *v, char *why, size_t len)
 {
-    if (name && strcmp(name, "mem") == 0)
-        return 0;
-    const struct sb_transport_ops *ops = sb_transport_lookup(name);
-    if (!ops) {
-        snprintf(why, len, "unknown transport '%s' (mem, pty, serial)", name ? name : "(null)");
+    uint64_t n;
+    if (sb_parse_size(v, &n) < 0)
+        return -1;
+    if (n > (16u << 20)) {
+        snprintf(why, len, "out of range");
         return -1;
     }
-    char path[PATH_MAX];
-    if (ops == &sb_transport_pty_ops && sb_find_program("socat", path, sizeof(path)) < 0) {
-        snprintf(why, len, "transport = pty needs socat, which is not on PATH: "
-                           "apt-get install socat");
-        return -1;
-    }
+    lp->write_size = (size_t)n;
     return 0;
 }
 
-int sb_link_check(const struct sb_run_params *p, char *why, size_t len)
+static int key_on_disconnect(struct sb_link_params *lp, const char *v, char *why, size_t len)
 {
-    const struct sb_link_params *lp = &p->link;
-    if (strcmp(p->transport, "pty") == 0) {
-        const char *peer = lp->peer[0] ? lp->peer : "echo";
-        if (strcmp(peer, "nrf52840-sim") == 0) {
-            struct sb_dev_config c;
-            struct sb_err err = {0};
-            if (sb_dev_config_from_link(lp, "", 0, &c, &err) < 0) {
-                snprintf(why, len, "%s", err.msg);
-                return -1;
-            }
-        } else if (strcmp(peer, "echo") != 0) {
-            snprintf(why, len, "peer = %s: transport = pty runs echo or nrf52840-sim", peer);
-            return -1;
-        }
-    } else if (strcmp(p->transport, "serial") == 0) {
-        if (lp->baud == 1200) {
-            snprintf(why, len, "baud = 1200 resets nRF52840 boards into the bootloader");
-            return -1;
-        }
-        if (sb_serial_is_pty(lp->port)) {
-            snprintf(why, len, "port %s is a pseudo-terminal: libserialport cannot open PTYs; "
-                     "use transport = pty, which starts socat itself", lp->port);
-            return -1;
-        }
-    }
+    static const char *const names[] = {"next", "stop"};
+    size_t i;
+    if (sb_opt_choose(v, names, 2, &i, why, len) < 0)
+        return -1;
+    lp->on_disconnect_stop = i == 1;
     return 0;
 }
+
+const struct sb_opt sb_opt_peer = {"peer", "serial", "echo, nrf52840-sim or board", "echo",
+                                   "pty and serial: what is on the far end of the port.",
+                                   key_peer};
+const struct sb_opt sb_opt_write_size = {
+    "write_size", "serial", "a size up to 16 MiB, 0 = whatever is buffered", "0",
+    "pty and serial: bytes per write(2) on the transmit side.", key_write_size};
+const struct sb_opt sb_opt_on_disconnect = {
+    "on_disconnect", "serial", "next or stop", "next",
+    "When the peer goes away: record the run as aborted and go on with the next run, or stop "
+    "the suite.", key_on_disconnect};

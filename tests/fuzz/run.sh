@@ -30,8 +30,8 @@ mkdir -p "$work"
 cflags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
     -ffunction-sections -fdata-sections"
-includes="-I$src/impl/include -I$src/impl -I$src/bench/runner -I$src/bench/transport
-    -I$src/bench/device -I$src/tests/unit/support"
+includes="-I$src/impl/include -I$src/impl -I$src/bench/common -I$src/bench/device -I$src/bench/transport -I$src/bench/workload -I$src/bench/runner
+    -I$src/tests/unit/support"
 
 probe=$work/probe.c
 printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' > "$probe"
@@ -44,19 +44,20 @@ fi
 # libsbuf as CMake builds it (impl/CMakeLists.txt), JACK peer included.
 impl="$src/impl/*.c $src/impl/peers/jack.c"
 impl_libs="$(pkg-config --libs jack) -lpthread"
-r=$src/bench/runner
+b=$src/bench
 case $name in
 sbuf-ops)
     sources="$impl $src/tests/unit/support/sbt_deque.c"
     libs=$impl_libs ;;
 frame)
-    sources="$r/frame.c"
+    sources="$b/common/frame.c"
     libs=$(pkg-config --libs zlib) ;;
 scenario)
-    # serbench_core as bench/runner/CMakeLists.txt globs it: the key table
-    # reaches into the strategies, allocators and transports, and that set
-    # moves as they grow; --gc-sections drops what the parser never calls.
-    sources="$(ls "$r"/*.c "$src"/bench/transport/*.c "$src"/bench/device/*.c | grep -v "^$r/main.c\$")
+    # every bench/ library as bench/CMakeLists.txt globs them: the key
+    # table reaches into the strategies, allocators, transports and peers,
+    # and that set moves as they grow; --gc-sections drops what the parser
+    # never calls.
+    sources="$(ls "$b"/common/*.c "$b"/device/*.c "$b"/transport/*.c "$b"/workload/*.c "$b"/runner/*.c | grep -v "/runner/main.c\$")
         $impl"
     libs="$(pkg-config --libs zlib inih libserialport) $impl_libs -lm -ldl" ;;
 *)

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "rng.h"
-#include "workload.h"
+#include "run.h"
 
 struct sb_msggen {
     struct sb_msg_spec spec; /* replay: sizes stay owned by the caller */

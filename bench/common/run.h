@@ -1,11 +1,12 @@
 /*
- * workload.h - one cell of the matrix: the parameters of a single run and
- * what it measured.  The scenario layer (scenario.c, matrix.c) fills
- * sb_run_params; the workload (workload.c) runs it and fills sb_run_result;
- * the result writers (csv.c, summary.c) turn results into files.
+ * run.h - one cell of the matrix: the parameters of a single run and what
+ * it measured.  The runner's scenario layer fills sb_run_params; the
+ * workload (bench/workload) runs it and fills sb_run_result; the runner's
+ * result writers turn results into files.  Every layer shares these types,
+ * so they live at the bottom.
  */
-#ifndef SB_WORKLOAD_H
-#define SB_WORKLOAD_H
+#ifndef SB_RUN_H
+#define SB_RUN_H
 
 #include <signal.h>
 #include <stddef.h>
@@ -68,7 +69,7 @@ struct sb_run_params {
     char job[SB_NAME_MAX];
     char strategy[SB_NAME_MAX];
     char allocator[SB_NAME_MAX];
-    char transport[SB_NAME_MAX]; /* "mem" (issue 5 adds pty, serial) */
+    char transport[SB_NAME_MAX]; /* a name from the transport table (transport.h) */
     unsigned repeat;             /* 0-based repeat index */
     uint64_t seed;               /* already mixed with job and repeat */
 
@@ -151,14 +152,5 @@ struct sb_run_result {
  * seconds since the measured phase began (both 0 during the warmup).
  */
 typedef void (*sb_progress_fn)(void *ctx, uint64_t bytes_so_far, double elapsed_s);
-
-/*
- * Runs one cell in this process, with whatever allocator this process has.
- * Returns 0 when the run happened (its status says ok/failed/aborted), or a
- * negative SBUF_E* code if it could not start (unknown strategy, bad
- * params).  *stop set non-zero (by a signal handler) aborts the run promptly.
- */
-int sb_workload_run(const struct sb_run_params *p, struct sb_run_result *r,
-                    volatile sig_atomic_t *stop, sb_progress_fn progress, void *ctx);
 
 #endif

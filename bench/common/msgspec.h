@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "workload.h"
+#include "run.h"
 
 #define SB_REPLAY_MAX 10000000u /* sizes in a replay file */
 

@@ -20,7 +20,7 @@
 #include "frame.h"
 #include "verify.h"
 #include "wakeup.h"
-#include "workload.h"
+#include "run.h"
 
 /* The safety-net timeout of every block/notify wait. */
 #define SB_WAIT_SAFETY_NS 100000000u /* 100 ms */

@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-#include "workload.h"
+#include "run.h"
 
 #define SB_HIST_SUB_BITS 7
 #define SB_HIST_SUB (1u << SB_HIST_SUB_BITS)
