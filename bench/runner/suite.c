@@ -15,10 +15,9 @@
 
 #include "allocator.h"
 #include "child.h"
-#include "csv.h"
 #include "progress.h"
-#include "results.h"
 #include "suite.h"
+#include "writers.h"
 #include "transport.h"
 
 static volatile sig_atomic_t interrupted;
@@ -74,6 +73,113 @@ static size_t allocator_index(const char *name)
     return 0;
 }
 
+/* The stop signals, blocked for the whole suite (see the top). */
+struct sigstate {
+    sigset_t stopsigs, oldmask, waitmask;
+    struct sigaction old_int, old_term, old_pipe;
+};
+
+static void signals_block(struct sigstate *ss)
+{
+    sigemptyset(&ss->stopsigs);
+    sigaddset(&ss->stopsigs, SIGINT);
+    sigaddset(&ss->stopsigs, SIGTERM);
+    sigprocmask(SIG_BLOCK, &ss->stopsigs, &ss->oldmask);
+    ss->waitmask = ss->oldmask;
+    sigdelset(&ss->waitmask, SIGINT);
+    sigdelset(&ss->waitmask, SIGTERM);
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &ss->old_int);
+    sigaction(SIGTERM, &sa, &ss->old_term);
+    struct sigaction ign = {.sa_handler = SIG_IGN};
+    sigaction(SIGPIPE, &ign, &ss->old_pipe);
+    interrupted = 0;
+}
+
+/* Unmasks first, so a signal still pending reaches our handler rather than
+ * the default action, then puts everything back.  1 if interrupted. */
+static int signals_restore(struct sigstate *ss)
+{
+    sigprocmask(SIG_SETMASK, &ss->oldmask, NULL);
+    int was = interrupted != 0;
+    sigaction(SIGINT, &ss->old_int, NULL);
+    sigaction(SIGTERM, &ss->old_term, NULL);
+    sigaction(SIGPIPE, &ss->old_pipe, NULL);
+    return was;
+}
+
+/* What the loop has seen so far, for the exit code. */
+struct outcome {
+    int missing, failed, stop;
+};
+
+/* One cell in its child; its row into r.  The exit-code class (child.h). */
+static int run_cell(const struct sb_cell *c, const char *preload, const struct sb_suite_opts *o,
+                    const struct sigstate *ss, struct sb_progress *pr, struct sb_run_result *r)
+{
+    struct sb_child_opts co = {
+        .preload = preload,
+        .exe = o->exe,
+        .interrupted = &interrupted,
+        .waitmask = &ss->waitmask,
+        .progress = sb_progress_update,
+        .ctx = pr,
+    };
+    /* The transport's ceilings travel with the params (pty: measured once
+     * per suite, here, before the first run that needs them). */
+    struct sb_cell cell = *c;
+    const struct sb_transport_ops *t = sb_transport_find(cell.p.transport);
+    if (t && t->ceilings)
+        t->ceilings(&cell.p);
+    return sb_child_run(&cell, &co, r);
+}
+
+static void judge(struct outcome *out, int code, const struct sb_run_result *r,
+                  const struct sb_cell *c)
+{
+    out->missing |= code == SB_EXIT_MISSING;
+    out->failed |= r->status == SB_STATUS_FAILED;
+    if (r->status == SB_STATUS_ABORTED && code != SB_EXIT_INTERRUPTED) {
+        out->failed = 1;
+        out->stop |= c->p.link.on_disconnect_stop;
+    }
+    out->stop |= code == SB_EXIT_INTERRUPTED;
+}
+
+/* Every cell in order, a row after each, until done, stopped or interrupted. */
+static void run_loop(const struct sb_matrix *m, char lib[][4096], const struct sb_suite_opts *o,
+                     const struct sigstate *ss, struct sb_results *res, struct sb_run_result *runs,
+                     struct outcome *out)
+{
+    struct sb_row *rows = res->rows;
+    struct sb_progress pr;
+    sb_progress_init(&pr, m, stderr, o->quiet);
+    for (size_t i = 0; i < m->n && !out->stop; i++) {
+        /* the window for a signal that arrived while rows were written */
+        sigprocmask(SIG_SETMASK, &ss->waitmask, NULL);
+        sigprocmask(SIG_BLOCK, &ss->stopsigs, NULL);
+        if (interrupted)
+            break;
+        const struct sb_cell *c = &m->cells[i];
+        struct sb_row *row = &rows[res->n];
+        row->cell = c;
+        row->r = &runs[res->n];
+        sb_utc_stamp(row->started_utc, sizeof(row->started_utc), 1);
+        sb_progress_start(&pr, i);
+        int code = run_cell(c, lib[allocator_index(c->p.allocator)], o, ss, &pr, &runs[res->n]);
+        res->n++;
+        struct sb_err err = {0};
+        if (sb_results_add(res, &err) < 0) {
+            sb_warnf("%s", err.msg);
+            out->stop = out->failed = 1;
+        }
+        sb_progress_finish(&pr, row->r);
+        judge(out, code, row->r, c);
+    }
+    sb_progress_done(&pr);
+}
+
 int sb_suite_run(struct sb_scenario *const *sc, size_t nsc, const struct sb_matrix *m,
                  const struct sb_suite_opts *o)
 {
@@ -83,123 +189,39 @@ int sb_suite_run(struct sb_scenario *const *sc, size_t nsc, const struct sb_matr
         sb_warnf("%s", err.msg);
         return err.code;
     }
-    char dir[PATH_MAX - 32], name[128], path[PATH_MAX];
-    suite_name(sc, nsc, name, sizeof(name));
-    if (sb_outdir_create(o->outdir, name, dir, sizeof(dir), &err) < 0) {
-        sb_warnf("%s", err.msg);
-        return err.code;
-    }
-    struct sb_csv csv;
-    snprintf(path, sizeof(path), "%s/runs.csv", dir);
-    if (sb_csv_open(&csv, path, &err) < 0) {
-        sb_warnf("%s", err.msg);
-        return err.code;
-    }
-    struct sb_env_opts eo = {o->argc, o->argv, sc, nsc};
-    snprintf(path, sizeof(path), "%s/env.json", dir);
-    if (sb_env_write(path, &eo, &err) < 0)
-        sb_warnf("%s (going on without it)", err.msg);
-    if (!o->outdir && sb_outdir_link_latest(dir, &err) < 0)
-        sb_warnf("%s (going on without it)", err.msg);
-    memset(&err, 0, sizeof(err));
-
     struct sb_row *rows = calloc(m->n, sizeof(*rows));
-    struct sb_run_result *res = calloc(m->n, sizeof(*res));
-    if (!rows || !res) {
+    struct sb_run_result *runs = calloc(m->n, sizeof(*runs));
+    if (!rows || !runs) {
         free(rows);
-        free(res);
-        sb_csv_close(&csv);
+        free(runs);
         sb_warnf("out of memory for %zu runs", m->n);
         return SB_EXIT_FAILED;
     }
-
-    /* Block the stop signals; the waits unblock them (see the top). */
-    sigset_t stopsigs, oldmask, waitmask;
-    sigemptyset(&stopsigs);
-    sigaddset(&stopsigs, SIGINT);
-    sigaddset(&stopsigs, SIGTERM);
-    sigprocmask(SIG_BLOCK, &stopsigs, &oldmask);
-    waitmask = oldmask;
-    sigdelset(&waitmask, SIGINT);
-    sigdelset(&waitmask, SIGTERM);
-    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, old_pipe;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    struct sigaction ign = {.sa_handler = SIG_IGN};
-    sigaction(SIGPIPE, &ign, &old_pipe);
-    interrupted = 0;
-
-    struct sb_progress pr;
-    sb_progress_init(&pr, m, stderr, o->quiet);
-    size_t done = 0;
-    int missing = 0, failed = 0, stop = 0;
-    for (size_t i = 0; i < m->n && !stop; i++) {
-        /* the window for a signal that arrived while rows were written */
-        sigprocmask(SIG_SETMASK, &waitmask, NULL);
-        sigprocmask(SIG_BLOCK, &stopsigs, NULL);
-        if (interrupted)
-            break;
-        const struct sb_cell *c = &m->cells[i];
-        struct sb_row *row = &rows[done];
-        row->cell = c;
-        row->r = &res[done];
-        sb_utc_stamp(row->started_utc, sizeof(row->started_utc), 1);
-        sb_progress_start(&pr, i);
-        struct sb_child_opts co = {
-            .preload = lib[allocator_index(c->p.allocator)],
-            .exe = o->exe,
-            .interrupted = &interrupted,
-            .waitmask = &waitmask,
-            .progress = sb_progress_update,
-            .ctx = &pr,
-        };
-        /* The transport's ceilings travel with the params (pty: measured
-         * once per suite, here, before the first run that needs them). */
-        struct sb_cell cell = *c;
-        const struct sb_transport_ops *t = sb_transport_find(cell.p.transport);
-        if (t && t->ceilings)
-            t->ceilings(&cell.p);
-        int code = sb_child_run(&cell, &co, &res[done]);
-        done++;
-        if (sb_csv_append(&csv, row, &err) < 0) {
-            sb_warnf("%s", err.msg);
-            stop = failed = 1;
-        }
-        snprintf(path, sizeof(path), "%s/summary.md", dir);
-        sb_summary_write(path, rows, done, m->n, NULL, &err);
-        sb_progress_finish(&pr, &res[done - 1]);
-        missing |= code == SB_EXIT_MISSING;
-        failed |= res[done - 1].status == SB_STATUS_FAILED;
-        if (res[done - 1].status == SB_STATUS_ABORTED && code != SB_EXIT_INTERRUPTED) {
-            failed = 1;
-            stop |= c->p.link.on_disconnect_stop;
-        }
-        if (code == SB_EXIT_INTERRUPTED)
-            break;
-    }
-    sb_progress_done(&pr);
-    sb_csv_close(&csv);
-
-    /* Unmask first, so a signal still pending reaches our handler rather
-     * than the default action, then put everything back. */
-    sigprocmask(SIG_SETMASK, &oldmask, NULL);
-    int was_interrupted = interrupted != 0;
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    sigaction(SIGPIPE, &old_pipe, NULL);
-
-    snprintf(path, sizeof(path), "%s/summary.md", dir);
-    if (sb_summary_write(path, rows, done, m->n, stdout, &err) < 0)
+    char name[128];
+    suite_name(sc, nsc, name, sizeof(name));
+    struct sb_env_opts eo = {o->argc, o->argv, sc, nsc};
+    struct sigstate ss;
+    struct sb_results res = {.env = &eo, .rows = rows, .planned = m->n};
+    if (sb_results_open(&res, o->outdir, name, &err) < 0) {
         sb_warnf("%s", err.msg);
+        free(rows);
+        free(runs);
+        return err.code;
+    }
+    struct outcome out = {0};
+    signals_block(&ss);
+    run_loop(m, lib, o, &ss, &res, runs, &out);
+    int was_interrupted = signals_restore(&ss);
+    res.also = stdout;
+    sb_results_close(&res);
     fflush(stdout);
     if (!o->quiet)
-        fprintf(stderr, "serbench: results in %s/ (runs.csv, env.json, summary.md)\n", dir);
+        fprintf(stderr, "serbench: results in %s/ (runs.csv, env.json, summary.md)\n", res.dir);
     free(rows);
-    free(res);
+    free(runs);
     if (was_interrupted)
         return SB_EXIT_INTERRUPTED;
-    if (missing)
+    if (out.missing)
         return SB_EXIT_MISSING;
-    return failed ? SB_EXIT_FAILED : SB_EXIT_OK;
+    return out.failed ? SB_EXIT_FAILED : SB_EXIT_OK;
 }

@@ -1,0 +1,110 @@
+/* writers.c - the result writers' table, and the calls that drive it (writers.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "writers.h"
+
+/* ---- runs.csv --------------------------------------------------------------- */
+
+static int runs_open(struct sb_results *res, struct sb_err *err)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/runs.csv", res->dir);
+    return sb_csv_open(&res->csv, path, err);
+}
+
+static int runs_add(struct sb_results *res, struct sb_err *err)
+{
+    return sb_csv_append(&res->csv, &res->rows[res->n - 1], err);
+}
+
+static int runs_close(struct sb_results *res, struct sb_err *err)
+{
+    (void)err;
+    sb_csv_close(&res->csv);
+    return 0;
+}
+
+/* ---- summary.md --------------------------------------------------------------- */
+
+static int summary_add(struct sb_results *res, struct sb_err *err)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/summary.md", res->dir);
+    return sb_summary_write(path, res->rows, res->n, res->planned, NULL, err);
+}
+
+static int summary_close(struct sb_results *res, struct sb_err *err)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/summary.md", res->dir);
+    return sb_summary_write(path, res->rows, res->n, res->planned, res->also, err);
+}
+
+/* ---- env.json and latest ------------------------------------------------------- */
+
+static int env_open(struct sb_results *res, struct sb_err *err)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/env.json", res->dir);
+    return sb_env_write(path, res->env, err);
+}
+
+static int latest_open(struct sb_results *res, struct sb_err *err)
+{
+    return res->default_dir ? sb_outdir_link_latest(res->dir, err) : 0;
+}
+
+static const struct sb_writer writers[] = {
+    {"runs.csv", 1, runs_open, runs_add, runs_close},
+    {"env.json", 0, env_open, NULL, NULL},
+    {"latest", 0, latest_open, NULL, NULL},
+    {"summary.md", 0, NULL, summary_add, summary_close},
+};
+
+#define NWRITERS (sizeof(writers) / sizeof(writers[0]))
+
+/* A writer that failed: a required one stops (-1), the others warn. */
+static int failed(const struct sb_writer *w, struct sb_err *err)
+{
+    if (w->required)
+        return -1;
+    sb_warnf("%s (going on without %s)", err->msg, w->name);
+    memset(err, 0, sizeof(*err));
+    return 0;
+}
+
+int sb_results_open(struct sb_results *res, const char *given_dir, const char *name,
+                    struct sb_err *err)
+{
+    res->default_dir = given_dir == NULL;
+    if (sb_outdir_create(given_dir, name, res->dir, sizeof(res->dir), err) < 0)
+        return -1;
+    for (size_t i = 0; i < NWRITERS; i++)
+        if (writers[i].open && writers[i].open(res, err) < 0 && failed(&writers[i], err) < 0) {
+            /* Close the ones opened before it (required ones come first). */
+            for (size_t j = 0; j < i; j++)
+                if (writers[j].close)
+                    writers[j].close(res, &(struct sb_err){0});
+            return -1;
+        }
+    return 0;
+}
+
+int sb_results_add(struct sb_results *res, struct sb_err *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < NWRITERS; i++)
+        if (writers[i].add && writers[i].add(res, err) < 0 && failed(&writers[i], err) < 0)
+            rc = -1;
+    return rc;
+}
+
+void sb_results_close(struct sb_results *res)
+{
+    for (size_t i = 0; i < NWRITERS; i++) {
+        struct sb_err err = {0};
+        if (writers[i].close && writers[i].close(res, &err) < 0)
+            sb_warnf("%s", err.msg);
+    }
+}
