@@ -8,8 +8,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
+#include "crc.h"
 #include "frame.h"
 #include "rng.h"
 
@@ -72,8 +72,7 @@ enum {
 
 static inline uint32_t crc_more(uint32_t crc, const uint8_t *p, size_t n)
 {
-    /* n <= a frame's size, far below zlib's uInt limit */
-    return (uint32_t)crc32(crc, p, (uInt)n);
+    return sb_crc32(crc, p, n);
 }
 
 static inline uint32_t crc_of(const uint8_t *p, size_t n)

@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "allocator.h"
+#include "crc.h"
 #include "capture.h"
 #include "results.h"
 
@@ -179,6 +180,7 @@ int sb_env_write(const char *path, const struct sb_env_opts *o, struct sb_err *e
     kv(f, &first, "glibc", gnu_get_libc_version());
     kv(f, &first, "libserialport", sp_get_package_version_string());
     kv(f, &first, "zlib", zlibVersion());
+    kv(f, &first, "crc32", sb_crc32_impl()); /* the frames' CRC: isa-l, or zlib without it */
     sb_capture("socat -V | grep -m1 'socat version'", buf, sizeof(buf));
     kv(f, &first, "socat", buf);
 

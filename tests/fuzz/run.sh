@@ -33,6 +33,13 @@ cflags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra
 includes="-I$src/impl/include -I$src/impl -I$src/bench/common -I$src/bench/device -I$src/bench/transport -I$src/bench/workload -I$src/bench/runner
     -I$src/tests/unit/support"
 
+# The frames' CRC as the build has it (bench/common/crc.h).
+crc_libs=
+if pkg-config --exists libisal; then
+    cflags="$cflags -DSB_HAVE_ISAL=1"
+    crc_libs=$(pkg-config --libs libisal)
+fi
+
 probe=$work/probe.c
 printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' > "$probe"
 if ! "$cc" $cflags "$probe" -o "$work/probe" 2>"$work/probe.log"; then
@@ -51,7 +58,7 @@ sbuf-ops)
     libs=$impl_libs ;;
 frame)
     sources="$b/common/frame.c"
-    libs=$(pkg-config --libs zlib) ;;
+    libs="$(pkg-config --libs zlib) $crc_libs" ;;
 scenario)
     # every bench/ library as bench/CMakeLists.txt globs them: the key
     # table reaches into the strategies, allocators, transports and peers,
@@ -59,7 +66,7 @@ scenario)
     # never calls.
     sources="$(ls "$b"/common/*.c "$b"/device/*.c "$b"/transport/*.c "$b"/workload/*.c "$b"/runner/*.c | grep -v "/runner/main.c\$")
         $impl"
-    libs="$(pkg-config --libs zlib inih libserialport) $impl_libs -lm -ldl" ;;
+    libs="$(pkg-config --libs zlib inih libserialport) $crc_libs $impl_libs -lm -ldl" ;;
 *)
     echo "fuzz-$name: unknown target" >&2
     exit 2 ;;
