@@ -103,6 +103,117 @@ static int open_port(const char *path)
     return fd;
 }
 
+/* Reads all the host has sent, as far as there is room: the far end must
+ * keep reading for socat to keep carrying the way back. */
+static void take_input(struct sb_dev_model *m, struct dev_port *port)
+{
+    for (int i = 0; i < 2; i++) {
+        uint8_t *p;
+        size_t room = sb_dev_model_in_span(m, &p);
+        size_t got = room ? port_read(port, p, room) : 0;
+        sb_dev_model_in_commit(m, got);
+        if (got < room)
+            break;
+    }
+}
+
+static struct timespec ns_to_ts(uint64_t ns)
+{
+    return (struct timespec){(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+}
+
+/* Busy: sleep to the next point of the 1 ms grid, counted from t0 (absolute,
+ * so a late wake-up shortens the next sleep instead of adding up), or until
+ * the host reads when it is not (pending output). */
+static void wait_busy(const struct dev_port *port, uint64_t t0, uint64_t now,
+                      uint64_t disconnect_at, int pending)
+{
+    uint64_t next = t0 + ((now - t0) / DEV_TICK_NS + 1) * DEV_TICK_NS;
+    if (next > disconnect_at)
+        next = disconnect_at;
+    if (pending) {
+        struct timespec ts = ns_to_ts(next > now ? next - now : 0);
+        struct pollfd pfd = {.fd = port->fd, .events = POLLOUT};
+        ppoll(&pfd, 1, &ts, NULL);
+    } else {
+        struct timespec ts = ns_to_ts(next);
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+    }
+}
+
+/*
+ * Idle: blocks until the host sends (or hangs up, or it is time for the
+ * disconnect fault, or a stop signal comes).  The stop signals stay blocked
+ * from the check of *stop until ppoll unblocks them, so one that comes in
+ * between is not lost.  1 when the host hung up.
+ */
+static int wait_idle(const struct dev_port *port, uint64_t now, uint64_t disconnect_at,
+                     volatile sig_atomic_t *stop)
+{
+    struct pollfd pfd = {.fd = port->fd, .events = POLLIN};
+    struct timespec ts, *tsp = NULL;
+    if (disconnect_at != UINT64_MAX) {
+        ts = ns_to_ts(disconnect_at > now ? disconnect_at - now : 0);
+        tsp = &ts;
+    }
+    sigset_t stopsigs, old;
+    sigemptyset(&stopsigs);
+    sigaddset(&stopsigs, SIGINT);
+    sigaddset(&stopsigs, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stopsigs, &old);
+    int r = stop && *stop ? 0 : ppoll(&pfd, 1, tsp, &old);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return r > 0 && (pfd.revents & (POLLHUP | POLLERR)) && !(pfd.revents & POLLIN);
+}
+
+static void print_counters(const struct sb_dev_counters *s, const char *why)
+{
+    fprintf(stderr,
+            "serbench device: %s; in %llu B / %llu frames, out %llu B / %llu frames, "
+            "overruns %llu B (%llu events, %llu frames), dropped %llu frames (%llu B), "
+            "corrupted %llu, delayed %llu, stalls %llu, free RAM %llu B\n",
+            why ? why : "stopped", (unsigned long long)s->bytes_in,
+            (unsigned long long)s->frames_in, (unsigned long long)s->bytes_out,
+            (unsigned long long)s->frames_out, (unsigned long long)s->overrun_bytes,
+            (unsigned long long)s->overrun_events, (unsigned long long)s->overrun_frames,
+            (unsigned long long)s->drop_frames, (unsigned long long)s->drop_bytes,
+            (unsigned long long)s->corrupt_frames, (unsigned long long)s->delay_faults,
+            (unsigned long long)s->stall_faults, (unsigned long long)s->ram_free);
+}
+
+/* The emulator's loop; why it ended in *why.  1 when the disconnect fault fired. */
+static int serve(struct sb_dev_model *m, struct dev_port *port, const struct sb_dev_config *c,
+                 uint64_t t0, volatile sig_atomic_t *stop, _Atomic uint64_t *lost,
+                 const char **why)
+{
+    const struct sb_dev_io io = {port_read, port_write, port};
+    uint64_t disconnect_at = c->faults.disconnect ? t0 + c->faults.disconnect_at_ns : UINT64_MAX;
+    while (!(stop && *stop)) {
+        uint64_t now = sb_now_ns();
+        if (now >= disconnect_at) {
+            *why = "disconnect fault";
+            return 1;
+        }
+        sb_dev_model_advance(m, now, &io);
+        take_input(m, port);
+        if (lost)
+            atomic_store_explicit(lost, m->st.overrun_bytes + m->st.drop_bytes,
+                                  memory_order_relaxed); /* a hint for flow control, no data */
+        int pending = flush_out(m, port);
+        if (port->gone) {
+            *why = port->why;
+            return 0;
+        }
+        if (sb_dev_model_busy(m))
+            wait_busy(port, t0, now, disconnect_at, pending);
+        else if (wait_idle(port, now, disconnect_at, stop)) {
+            *why = "the host hung up";
+            return 0;
+        }
+    }
+    return 0;
+}
+
 int sb_device_run(const struct sb_dev_config *c, volatile sig_atomic_t *stop,
                   struct sb_dev_counters *final, _Atomic uint64_t *lost)
 {
@@ -118,94 +229,12 @@ int sb_device_run(const struct sb_dev_config *c, volatile sig_atomic_t *stop,
         close(port.fd);
         return -1;
     }
-    const struct sb_dev_io io = {port_read, port_write, &port};
-    uint64_t disconnect_at = c->faults.disconnect ? t0 + c->faults.disconnect_at_ns : UINT64_MAX;
     const char *why = NULL;
-    int disconnected = 0;
-    while (!(stop && *stop)) {
-        uint64_t now = sb_now_ns();
-        if (now >= disconnect_at) {
-            why = "disconnect fault";
-            disconnected = 1;
-            break;
-        }
-        sb_dev_model_advance(&m, now, &io);
-        /* Read all the host has sent, as far as there is room: the far end
-         * must keep reading for socat to keep carrying the way back. */
-        for (int i = 0; i < 2; i++) {
-            uint8_t *p;
-            size_t room = sb_dev_model_in_span(&m, &p);
-            size_t got = room ? port_read(&port, p, room) : 0;
-            sb_dev_model_in_commit(&m, got);
-            if (got < room)
-                break;
-        }
-        if (lost)
-            atomic_store_explicit(lost, m.st.overrun_bytes + m.st.drop_bytes,
-                                  memory_order_relaxed); /* a hint for flow control, no data */
-        int pending = flush_out(&m, &port);
-        if (port.gone) {
-            why = port.why;
-            break;
-        }
-
-        if (sb_dev_model_busy(&m)) {
-            /* The next point of the 1 ms grid, counted from t0: absolute, so
-             * a late wake-up shortens the next sleep instead of adding up. */
-            uint64_t next = t0 + ((now - t0) / DEV_TICK_NS + 1) * DEV_TICK_NS;
-            if (next > disconnect_at)
-                next = disconnect_at;
-            if (pending) {
-                /* The host is not reading: wake when it does, or at the tick. */
-                uint64_t left = next > now ? next - now : 0;
-                struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
-                struct pollfd pfd = {.fd = port.fd, .events = POLLOUT};
-                ppoll(&pfd, 1, &ts, NULL);
-            } else {
-                struct timespec ts = {(time_t)(next / 1000000000u), (long)(next % 1000000000u)};
-                clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-            }
-        } else {
-            /* Idle: block until the host sends (or hangs up, or it is time
-             * for the disconnect fault, or a stop signal comes).  The stop
-             * signals stay blocked from the check of *stop until ppoll
-             * unblocks them, so one that comes in between is not lost. */
-            struct pollfd pfd = {.fd = port.fd, .events = POLLIN};
-            struct timespec ts, *tsp = NULL;
-            if (disconnect_at != UINT64_MAX) {
-                uint64_t left = disconnect_at > now ? disconnect_at - now : 0;
-                ts = (struct timespec){(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
-                tsp = &ts;
-            }
-            sigset_t stopsigs, old;
-            sigemptyset(&stopsigs);
-            sigaddset(&stopsigs, SIGINT);
-            sigaddset(&stopsigs, SIGTERM);
-            sigprocmask(SIG_BLOCK, &stopsigs, &old);
-            int r = stop && *stop ? 0 : ppoll(&pfd, 1, tsp, &old);
-            sigprocmask(SIG_SETMASK, &old, NULL);
-            if (r > 0 && (pfd.revents & (POLLHUP | POLLERR)) && !(pfd.revents & POLLIN)) {
-                why = "the host hung up";
-                break;
-            }
-        }
-    }
+    int disconnected = serve(&m, &port, c, t0, stop, lost, &why);
     if (final)
         *final = m.st;
-    if (c->verbose) {
-        const struct sb_dev_counters *s = &m.st;
-        fprintf(stderr,
-                "serbench device: %s; in %llu B / %llu frames, out %llu B / %llu frames, "
-                "overruns %llu B (%llu events, %llu frames), dropped %llu frames (%llu B), "
-                "corrupted %llu, delayed %llu, stalls %llu, free RAM %llu B\n",
-                why ? why : "stopped", (unsigned long long)s->bytes_in,
-                (unsigned long long)s->frames_in, (unsigned long long)s->bytes_out,
-                (unsigned long long)s->frames_out, (unsigned long long)s->overrun_bytes,
-                (unsigned long long)s->overrun_events, (unsigned long long)s->overrun_frames,
-                (unsigned long long)s->drop_frames, (unsigned long long)s->drop_bytes,
-                (unsigned long long)s->corrupt_frames, (unsigned long long)s->delay_faults,
-                (unsigned long long)s->stall_faults, (unsigned long long)s->ram_free);
-    }
+    if (c->verbose)
+        print_counters(&m.st, why);
     sb_dev_model_free(&m);
     close(port.fd);
     return disconnected;

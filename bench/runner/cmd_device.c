@@ -38,7 +38,8 @@ static int duration_opt(const char *name, const char *v, uint64_t *out)
     return 0;
 }
 
-static int device_main(int argc, char **argv)
+/* The command line into c: 0, or SB_EXIT_USAGE after saying why. */
+static int parse_options(int argc, char **argv, struct sb_dev_config *c)
 {
     enum { O_LINK = 256, O_FLOW, O_RXBUF, O_RAM, O_BYTE, O_PACKET, O_FAULTS, O_SEED };
     static const struct option opts[] = {
@@ -54,22 +55,19 @@ static int device_main(int argc, char **argv)
         {"verbose", no_argument, NULL, 'v'},
         {NULL, 0, NULL, 0},
     };
-    struct sb_dev_config c;
-    sb_dev_config_defaults(&c);
-    c.verbose = 0;
     char why[512];
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "p:v", opts, NULL)) != -1) {
         switch (opt) {
         case 'p':
-            snprintf(c.port, sizeof(c.port), "%s", optarg);
+            snprintf(c->port, sizeof(c->port), "%s", optarg);
             break;
         case 'v':
-            c.verbose = 1;
+            c->verbose = 1;
             break;
         case O_LINK:
-            if (sb_dev_parse_link(optarg, &c, why, sizeof(why)) < 0) {
+            if (sb_dev_parse_link(optarg, c, why, sizeof(why)) < 0) {
                 sb_warnf("device: %s", why);
                 return SB_EXIT_USAGE;
             }
@@ -79,32 +77,32 @@ static int device_main(int argc, char **argv)
                 sb_warnf("device: --flow %s: expected none or rtscts", optarg);
                 return SB_EXIT_USAGE;
             }
-            c.rtscts = strcmp(optarg, "rtscts") == 0;
+            c->rtscts = strcmp(optarg, "rtscts") == 0;
             break;
         case O_RXBUF:
-            if (size_opt("device-rx-buffer", optarg, &c.rx_buffer) < 0)
+            if (size_opt("device-rx-buffer", optarg, &c->rx_buffer) < 0)
                 return SB_EXIT_USAGE;
             break;
         case O_RAM:
-            if (size_opt("device-ram", optarg, &c.ram) < 0)
+            if (size_opt("device-ram", optarg, &c->ram) < 0)
                 return SB_EXIT_USAGE;
             break;
         case O_BYTE:
-            if (duration_opt("device-byte-cost", optarg, &c.byte_cost_ns) < 0)
+            if (duration_opt("device-byte-cost", optarg, &c->byte_cost_ns) < 0)
                 return SB_EXIT_USAGE;
             break;
         case O_PACKET:
-            if (duration_opt("device-packet-cost", optarg, &c.packet_cost_ns) < 0)
+            if (duration_opt("device-packet-cost", optarg, &c->packet_cost_ns) < 0)
                 return SB_EXIT_USAGE;
             break;
         case O_FAULTS:
-            if (sb_dev_parse_faults(optarg, &c.faults, why, sizeof(why)) < 0) {
+            if (sb_dev_parse_faults(optarg, &c->faults, why, sizeof(why)) < 0) {
                 sb_warnf("device: %s", why);
                 return SB_EXIT_USAGE;
             }
             break;
         case O_SEED:
-            if (sb_parse_u64(optarg, &c.seed) < 0) {
+            if (sb_parse_u64(optarg, &c->seed) < 0) {
                 sb_warnf("device: --seed %s: expected a number", optarg);
                 return SB_EXIT_USAGE;
             }
@@ -114,14 +112,25 @@ static int device_main(int argc, char **argv)
             return SB_EXIT_USAGE;
         }
     }
-    if (!c.port[0] || optind != argc) {
+    if (!c->port[0] || optind != argc) {
         sb_warnf("device: usage: %s", sb_cmd_device.usage);
         return SB_EXIT_USAGE;
     }
-    if (sb_dev_check_ram(&c, why, sizeof(why)) < 0) {
+    if (sb_dev_check_ram(c, why, sizeof(why)) < 0) {
         sb_warnf("device: %s", why);
         return SB_EXIT_USAGE;
     }
+    return 0;
+}
+
+static int device_main(int argc, char **argv)
+{
+    struct sb_dev_config c;
+    sb_dev_config_defaults(&c);
+    c.verbose = 0;
+    int rc = parse_options(argc, argv, &c);
+    if (rc)
+        return rc;
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);

@@ -128,19 +128,11 @@ static const char *sanitizer(void)
 #endif
 }
 
-int sb_env_write(const char *path, const struct sb_env_opts *o, struct sb_err *err)
+/* Which commit was built, and whether the tree had uncommitted changes. */
+static void put_git(FILE *f, int *firstp)
 {
-    char tmp[PATH_MAX], buf[512], q[PATH_MAX + 16], cmd[PATH_MAX + 128];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return sb_errf(err, SB_EXIT_USAGE, "%s: %s", tmp, strerror(errno));
-    int first = 1;
-    fputs("{", f);
-    snprintf(buf, sizeof(buf), "%d", SB_CSV_SCHEMA_VERSION);
-    kv_raw(f, &first, "csv_schema_version", buf);
-    kv(f, &first, "serbench_version", SERBENCH_VERSION);
-
+    char buf[512], q[PATH_MAX + 16], cmd[PATH_MAX + 128];
+    int first = *firstp;
     char src[PATH_MAX];
     source_dir(src, sizeof(src));
     shell_quote(src, q, sizeof(q));
@@ -153,9 +145,14 @@ int sb_env_write(const char *path, const struct sb_env_opts *o, struct sb_err *e
     int dirty = in_git && sb_capture(cmd, buf, sizeof(buf)) == 0;
     kv_raw(f, &first, "git_dirty", !in_git ? "null" : dirty ? "true" : "false");
 
-    sb_utc_stamp(buf, sizeof(buf), 1);
-    kv(f, &first, "created_utc", buf);
+    *firstp = first;
+}
 
+/* The host, kernel, CPU, compiler and libraries. */
+static void put_machine(FILE *f, int *firstp)
+{
+    char buf[512];
+    int first = *firstp;
     struct utsname u;
     int have_u = uname(&u) == 0;
     kv(f, &first, "host", have_u ? u.nodename : NULL);
@@ -184,6 +181,12 @@ int sb_env_write(const char *path, const struct sb_env_opts *o, struct sb_err *e
     sb_capture("socat -V | grep -m1 'socat version'", buf, sizeof(buf));
     kv(f, &first, "socat", buf);
 
+    *firstp = first;
+}
+
+/* Each allocator: its package, version, library and whether it is installed. */
+static void put_allocators(FILE *f)
+{
     fputs(",\n  \"allocators\": {", f);
     for (size_t i = 0; i < sb_allocator_count(); i++) {
         const struct sb_allocator *a = sb_allocator_at(i);
@@ -201,6 +204,25 @@ int sb_env_write(const char *path, const struct sb_env_opts *o, struct sb_err *e
         sb_json_string(f, installed && lib[0] ? lib : NULL);
         fprintf(f, ", \"installed\": %s}", installed ? "true" : "false");
     }
+}
+
+int sb_env_write(const char *path, const struct sb_env_opts *o, struct sb_err *err)
+{
+    char tmp[PATH_MAX], buf[64];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return sb_errf(err, SB_EXIT_USAGE, "%s: %s", tmp, strerror(errno));
+    int first = 1;
+    fputs("{", f);
+    snprintf(buf, sizeof(buf), "%d", SB_CSV_SCHEMA_VERSION);
+    kv_raw(f, &first, "csv_schema_version", buf);
+    kv(f, &first, "serbench_version", SERBENCH_VERSION);
+    put_git(f, &first);
+    sb_utc_stamp(buf, sizeof(buf), 1);
+    kv(f, &first, "created_utc", buf);
+    put_machine(f, &first);
+    put_allocators(f);
     fputs("\n  },\n  \"scenarios\": [", f);
     for (size_t i = 0; i < o->nsc; i++) {
         fputs(i ? ", " : "", f);
