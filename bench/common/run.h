@@ -86,6 +86,8 @@ struct sb_run_params {
     uint64_t stall_ns;       /* the consumer pauses this long ... */
     uint64_t stall_period_ns;/* ... every period (0 = no stalls) */
 
+    unsigned placement;      /* enum sb_placement (placement.h): where the two threads go */
+
     size_t buffer;           /* strategy capacity */
     size_t max_buffer;       /* adaptive: max_capacity */
     enum sb_overflow overflow;
@@ -121,6 +123,7 @@ struct sb_run_result {
     double wall_s;        /* measured phase only */
     double cpu_user_s, cpu_sys_s;
     long peak_rss_kb;
+    long cpu_producer, cpu_consumer;  /* the CPUs the threads were pinned to; -1 = not pinned */
     char allocator_seen[SB_NAME_MAX]; /* what the child verified is serving malloc */
 
     uint64_t msgs_sent, bytes_sent;       /* offered by the producer (measured phase) */

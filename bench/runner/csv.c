@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "placement.h"
 
 enum col_type { T_STR, T_U64, T_F64, T_LONG, T_UINT, T_ULONG, T_FN };
 enum col_src { S_PARAMS, S_RESULT, S_ROW };
@@ -86,6 +87,11 @@ static void f_cpu_pct(const struct sb_row *row, char *b, size_t n)
 static void f_mb_per_s(const struct sb_row *row, char *b, size_t n)
 {
     snprintf(b, n, "%.6g", row->r->bytes_per_s / 1e6);
+}
+
+static void f_placement(const struct sb_row *row, char *b, size_t n)
+{
+    snprintf(b, n, "%s", sb_placement_name((enum sb_placement)row->cell->p.placement));
 }
 
 static const struct sb_column columns[] = {
@@ -181,6 +187,10 @@ static const struct sb_column columns[] = {
     R("dev_corrupt_frames", dev_corrupt_frames, "frames", "nrf52840-sim: frames the device corrupted (fault corrupt)."),
     R("dev_delay_faults", dev_delay_faults, "events", "nrf52840-sim: delays the device injected (fault delay)."),
     R("dev_stall_faults", dev_stall_faults, "events", "nrf52840-sim: stalls the device injected (fault stall)."),
+    /* Where the run's two threads ran (placement.h). */
+    F("cfg_placement", f_placement, "", "spread (two cores sharing a cache), same (one CPU) or none (the scheduler's choice)."),
+    R("cpu_producer", cpu_producer, "CPU", "The CPU the producer thread was pinned to; -1 = not pinned (placement = none)."),
+    R("cpu_consumer", cpu_consumer, "CPU", "The CPU the consumer thread was pinned to; -1 = not pinned.  On pty and serial the I/O pumps are not pinned."),
 };
 
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))

@@ -16,7 +16,7 @@
 #include "matrix.h"
 #include "run.h"
 
-#define SB_CSV_SCHEMA_VERSION 1
+#define SB_CSV_SCHEMA_VERSION 2
 
 /* Everything one row is made of. */
 struct sb_row {

@@ -12,6 +12,7 @@
 #include "frame.h"
 #include "msgsize.h"
 #include "msgspec.h"
+#include "placement.h"
 #include "scenario.h"
 #include "sbuf/registry.h"
 #include "suggest.h"
@@ -286,6 +287,16 @@ static int key_overflow(struct sb_job *j, const char *v, struct sb_keyctx *k)
     return 0;
 }
 
+static int key_placement(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    static const char *const names[] = {"spread", "same", "none"};
+    size_t i;
+    if (choose(v, names, 3, &i, k) < 0)
+        return -1;
+    j->base.placement = i == 0 ? SB_PLACE_SPREAD : i == 1 ? SB_PLACE_SAME : SB_PLACE_NONE;
+    return 0;
+}
+
 static int key_transport(struct sb_job *j, const char *v, struct sb_keyctx *k)
 {
     const char *names[16];
@@ -355,6 +366,11 @@ static const struct sb_key keys[] = {
     {"overflow", "buffer", "block or drop", "block",
      "What the producer does when a message does not fit: block waits for room (nothing is "
      "lost); drop refuses the whole message and counts it.", 0, key_overflow, NULL},
+    {"placement", "buffer", "spread, same or none", "spread",
+     "Where the producer and consumer threads run: spread pins them to two different "
+     "physical cores that share the last-level cache (chosen from the allowed CPUs); same "
+     "pins both to one CPU; none leaves it to the scheduler.  runs.csv records the CPUs.",
+     0, key_placement, NULL},
     /* transport */
     {"transport", "transport", "mem, pty or serial (serbench list transports)", "mem",
      "The data path.  mem: producer thread -> buffer -> consumer thread in one process; pty: "

@@ -278,6 +278,8 @@ void sb_workload_result(struct sb_run_result *r, struct sb_wrun *w, enum sb_endi
         receiver_rate(r, &w->cons.ver);
         device_counters(r, &w->io.dev);
     }
+    r->cpu_producer = w->pinned[0] ? -1 : w->cpu[0];
+    r->cpu_consumer = w->pinned[1] ? -1 : w->cpu[1];
     if (w->stuck[0]) {
         r->status = SB_STATUS_FAILED;
         snprintf(r->reason, sizeof(r->reason), "%s", w->stuck);

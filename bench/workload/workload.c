@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "pace.h"
+#include "placement.h"
 #include "sbuf/registry.h"
 #include "workload_internal.h"
 
@@ -96,6 +97,7 @@ static void half_done(struct sb_wrun *w)
 static void *producer_main(void *arg)
 {
     struct sb_wrun *w = arg;
+    w->pinned[0] = sb_pin_self(w->cpu[0]);
     sb_producer_run(&w->tx, &w->ctl, &w->prod);
     half_done(w);
     return NULL;
@@ -104,6 +106,7 @@ static void *producer_main(void *arg)
 static void *consumer_main(void *arg)
 {
     struct sb_wrun *w = arg;
+    w->pinned[1] = sb_pin_self(w->cpu[1]);
     sb_consumer_run(w->port ? &w->rx : &w->tx, &w->ctl, &w->cons);
     half_done(w);
     return NULL;
@@ -269,6 +272,9 @@ static int run_threads(struct sb_wrun *w, struct sb_run_result *r, volatile sig_
                        sb_progress_fn progress, void *ctx)
 {
     pthread_t th[2];
+    struct sb_topology topo;
+    if (sb_topology_read(&topo) == 0)
+        sb_placement_choose(&topo, (enum sb_placement)w->p->placement, w->cpu);
     sb_run_ctl_init(&w->ctl, w->p);
     int rc = start_threads(w, th);
     if (rc)
@@ -301,6 +307,7 @@ int sb_workload_run(const struct sb_run_params *p, struct sb_run_result *r,
     /* Nothing is open yet: teardown must not close fd 0. */
     w->done.fd = w->tx.data.fd = w->tx.room.fd = w->rx.data.fd = w->rx.room.fd = -1;
     w->port = kind != &sb_transport_mem_ops;
+    w->cpu[0] = w->cpu[1] = -1;
     atomic_init(&w->halves_done, 0);
     rc = make_pipes(w);
     if (rc == SBUF_OK)

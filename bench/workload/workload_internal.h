@@ -32,6 +32,8 @@ struct sb_wrun {
     struct sb_consumer_stats cons;
     struct sb_io io;
     char stuck[SB_REASON_MAX]; /* set by the supervisor: the run made no progress */
+    int cpu[2];                /* producer's and consumer's CPU (placement.h); -1: not pinned */
+    int pinned[2];             /* 0, or the errno that pinning that thread failed with */
 };
 
 /* How the supervisor saw the run end. */

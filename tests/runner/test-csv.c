@@ -152,7 +152,7 @@ static void test_header_and_row_agree(void **state)
     for (size_t i = 0; i < hdr.n; i++)
         assert_string_equal(hdr.field[i], sb_csv_column_at(i)->name);
 #define FIELD(name) field(&hdr, &rec, name)
-    assert_string_equal(FIELD("schema_version"), "1");
+    assert_string_equal(FIELD("schema_version"), "2");
     assert_string_equal(FIELD("status"), "failed");
     assert_string_equal(FIELD("reason"), r.reason);
     assert_string_equal(FIELD("started_utc"), "2025-01-31T12:34:56Z");
