@@ -541,7 +541,7 @@ static void test_smoke_end_to_end(void **state)
     for (size_t i = 0; i < t.n; i++) {
         if (strcmp(cell(&t, i, "status"), "ok") != 0)
             fail_msg("row %zu: %s: %s", i, cell(&t, i, "status"), cell(&t, i, "reason"));
-        assert_string_equal(cell(&t, i, "schema_version"), "1");
+        assert_string_equal(cell(&t, i, "schema_version"), "2");
         assert_string_equal(cell(&t, i, "reason"), "");
         assert_string_equal(cell(&t, i, "scenario"), "smoke");
         assert_string_equal(cell(&t, i, "transport"), "mem");
