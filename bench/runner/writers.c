@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cells.h"
 #include "writers.h"
 
 /* ---- runs.csv --------------------------------------------------------------- */
@@ -55,11 +56,19 @@ static int latest_open(struct sb_results *res, struct sb_err *err)
     return res->default_dir ? sb_outdir_link_latest(res->dir, err) : 0;
 }
 
+/* ---- cells.csv: from runs.csv alone, once the suite is done ----------------- */
+
+static int cells_close(struct sb_results *res, struct sb_err *err)
+{
+    return res->n ? sb_cells_write(res->dir, err) : 0;
+}
+
 static const struct sb_writer writers[] = {
     {"runs.csv", 1, runs_open, runs_add, runs_close},
     {"env.json", 0, env_open, NULL, NULL},
     {"latest", 0, latest_open, NULL, NULL},
     {"summary.md", 0, NULL, summary_add, summary_close},
+    {"cells.csv", 0, NULL, NULL, cells_close},
 };
 
 #define NWRITERS (sizeof(writers) / sizeof(writers[0]))
