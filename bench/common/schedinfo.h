@@ -21,6 +21,11 @@
  *   steal        /proc/stat, the "cpu" line's steal ticks over all ticks
  *   pressure     /proc/pressure/cpu, "some" avg10 and total (us)
  *
+ * Checked on this project's 2-vCPU guest (cgroup v1, kernel 6.18): two
+ * spinning threads in a child cgroup with a 0.3-CPU quota ran 0.31 s in a
+ * 1 s window, were throttled in 10 of 10 periods (0.88 s summed over
+ * CPUs), and their run-queue wait (1.75 s) included the throttled time.
+ *
  * Every reading is optional: one that cannot be read is absent (its have_
  * flag is 0), never a made-up 0.  The parsers take file contents as text so
  * tests feed crafted files; they return 0, -ENOENT when the text lacks the
@@ -38,9 +43,10 @@
  * point past which the loss could move a median by more than the spread a
  * quiet machine shows (1.02-1.20x, DESIGN.md), i.e. the disagreement
  * mark's 10 % CV:
- *   WAIT      a thread waited for a CPU more than 10 % of the run: with
- *             one core a thread it lost >10 % of its throughput.  A quiet
- *             2-core run waits ~1 % (wakeup latency).
+ *   WAIT      a thread waited for a CPU more than 10 % of the run: a
+ *             thread that waits a tenth of the run loses up to a tenth of
+ *             its throughput.  On idle cores a thread waits only its
+ *             wakeup latencies, far below that.
  *   THROTTLE  the cgroup's quota held the working threads off more than
  *             5 % of their time.  Lower than WAIT because throttling is
  *             never noise: it is a hard cap that comes in 100 ms blocks.
