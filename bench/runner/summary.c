@@ -1,16 +1,21 @@
 /*
  * summary.c - summary.md: per job, one table with the strategies (and
- * allocators) side by side, best first by median throughput over repeats.
- * Rewritten after every run, so an interrupted suite has one too.
+ * allocators) side by side, best first by median throughput over repeats,
+ * each with the interval of its median, ranked with ties (stats.h): a cell
+ * whose interval overlaps the leader's shares its rank ("≈"), a cell whose
+ * repeats disagree is marked and not ranked.  Rewritten after every run,
+ * so an interrupted suite has one too.
  */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "results.h"
+#include "stats.h"
 #include "units.h"
 
 /* One line of a job's table: a strategy x allocator over its repeats. */
@@ -21,6 +26,9 @@ struct group {
     long rss_max;
     const char *reason;         /* the first reason a run was not ok */
     double med_mbps;
+    struct sb_interval ci;      /* of med_mbps: 95 % order-statistic interval */
+    struct sb_disagree dis;     /* the throughput repeats' disagreement mark */
+    struct sb_rank rank;
 };
 
 /* A metric of a run, for medians over a group's ok runs. */
@@ -37,6 +45,12 @@ static double m_drop(const struct sb_run_result *r)
 static double m_cpu(const struct sb_run_result *r)
 {
     return r->wall_s > 0 ? 100 * (r->cpu_user_s + r->cpu_sys_s) / r->wall_s : 0;
+}
+/* MB per CPU-second: holds still when the machine takes CPU from the run. */
+static double m_mb_cpu(const struct sb_run_result *r)
+{
+    double cpu = r->cpu_user_s + r->cpu_sys_s;
+    return cpu > 0 ? r->bytes_per_s * r->wall_s / cpu / 1e6 : NAN; /* unknown, not 0 */
 }
 /* Through an echo, bytes_per_s counts bytes that came back: the echo loop's
  * ceiling is the one measured the same way. */
@@ -81,31 +95,6 @@ static void note_cols(struct job_cols *jc, const struct sb_run_result *r)
     for (size_t i = 0; i < NDEV; i++)
         if (dev_columns[i].f(r) > 0)
             jc->dev |= 1u << i;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-    if (n == 0)
-        return 0;
-    qsort(v, n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* Groups with ok runs first, fastest first; then the rest in run order. */
-static int cmp_group(const void *a, const void *b)
-{
-    const struct group *x = a, *y = b;
-    if ((x->ok > 0) != (y->ok > 0))
-        return x->ok > 0 ? -1 : 1;
-    if (x->med_mbps != y->med_mbps)
-        return x->med_mbps > y->med_mbps ? -1 : 1;
-    return 0;
 }
 
 /* A reason in a table cell: no pipes or newlines, not too long. */
@@ -160,14 +149,14 @@ static void job_header(FILE *out, const struct sb_cell *c, const struct job_cols
                      "MB/s, echo round trip p50 %s.\n",
                 jc->ceil->ceiling_bytes_per_s / 1e6, jc->ceil->ceiling_echo_bytes_per_s / 1e6, rtt);
     }
-    fprintf(out, "\n| # | strategy | allocator | status | MB/s | ");
+    fprintf(out, "\n| # | strategy | allocator | status | MB/s | interval | MB/CPU-s | ");
     if (jc->ceil)
         fprintf(out, "%% of echo ceiling | ");
     fprintf(out, "msgs/s | dropped | p50 | ");
     if (jc->ceil)
         fprintf(out, "RTT p50 / raw | ");
     fprintf(out, "p99 | p99.9 | ");
-    size_t right = 9 + (jc->ceil ? 2 : 0); /* the numeric columns, right-aligned */
+    size_t right = 11 + (jc->ceil ? 2 : 0); /* the numeric columns, right-aligned */
     for (size_t i = 0; i < NDEV; i++)
         if (jc->dev & (1u << i)) {
             fprintf(out, "%s | ", dev_columns[i].title);
@@ -185,15 +174,40 @@ static int same_group(const struct sb_cell *a, const struct sb_cell *b)
            strcmp(a->p.strategy, b->p.strategy) == 0 && strcmp(a->p.allocator, b->p.allocator) == 0;
 }
 
-/* The median of f over the group's ok runs; tmp holds n doubles. */
-static double group_median(const struct group *g, const struct sb_row *rows, size_t n,
+/* f over the group's ok runs into tmp (n doubles); how many. */
+static size_t group_values(const struct group *g, const struct sb_row *rows, size_t n,
                            metric_fn f, double *tmp)
 {
     size_t k = 0;
     for (size_t i = g->first; i < n; i++)
-        if (same_group(rows[i].cell, g->cell) && rows[i].r->status == SB_STATUS_OK)
+        if (same_group(rows[i].cell, g->cell) && rows[i].r->status == SB_STATUS_OK &&
+            isfinite(f(rows[i].r)))
             tmp[k++] = f(rows[i].r);
-    return median(tmp, k);
+    return k;
+}
+
+/* The median of f over the group's ok runs (0 without any). */
+static double group_median(const struct group *g, const struct sb_row *rows, size_t n,
+                           metric_fn f, double *tmp)
+{
+    double m = 0;
+    size_t k = group_values(g, rows, n, f, tmp);
+    return k && sb_stats_median(tmp, k, &m) == 0 ? m : 0;
+}
+
+/* The group's throughput: median, interval, disagreement. */
+static void group_throughput(struct group *g, const struct sb_row *rows, size_t n, double *tmp)
+{
+    size_t k = group_values(g, rows, n, m_mbps, tmp);
+    struct sb_summary sum;
+    memset(&g->dis, 0, sizeof(g->dis));
+    if (k == 0 || sb_stats_summarize(tmp, k, &sum) < 0 ||
+        sb_median_ci_order(tmp, k, 0.95, &g->ci) < 0) {
+        g->med_mbps = 0;
+        return;
+    }
+    g->med_mbps = sum.median;
+    sb_disagree_check(&sum, &g->dis);
 }
 
 static void add_run(struct group *g, const struct sb_run_result *r)
@@ -213,7 +227,7 @@ static void add_run(struct group *g, const struct sb_run_result *r)
 static void put_median(FILE *out, const char *fmt, const struct group *g, const struct sb_row *rows,
                        size_t n, metric_fn f, double *tmp)
 {
-    if (g->ok)
+    if (group_values(g, rows, n, f, tmp))
         fprintf(out, fmt, group_median(g, rows, n, f, tmp));
     else
         fprintf(out, " - |");
@@ -229,14 +243,17 @@ static void put_ns(FILE *out, const struct group *g, const struct sb_row *rows, 
     fprintf(out, " %s |", b);
 }
 
-static void print_group(FILE *out, size_t rank, const struct group *g, const struct sb_row *rows,
+static void print_group(FILE *out, const struct group *g, const struct sb_row *rows,
                         size_t n, const struct job_cols *jc, double *tmp)
 {
-    char status[128], rss[32], why[96];
+    char status[256], rss[32], why[96], label[16] = "-", words[160] = "";
+    if (g->dis.marked)
+        sb_disagree_words(&g->dis, words, sizeof(words));
     if (g->ok == g->n) {
-        snprintf(status, sizeof(status), "ok");
+        snprintf(status, sizeof(status), "ok%s%s", words[0] ? ", " : "", words);
     } else if (g->ok) {
-        snprintf(status, sizeof(status), "%zu/%zu ok", g->ok, g->n);
+        snprintf(status, sizeof(status), "%zu/%zu ok%s%s", g->ok, g->n, words[0] ? ", " : "",
+                 words);
     } else {
         cell_text(g->reason ? g->reason : "", why, sizeof(why));
         snprintf(status, sizeof(status), "%s: %s",
@@ -244,11 +261,15 @@ static void print_group(FILE *out, size_t rank, const struct group *g, const str
     }
     sb_format_size((uint64_t)g->rss_max * 1024, rss, sizeof(rss));
     if (g->ok)
-        fprintf(out, "| %zu |", rank);
-    else
-        fprintf(out, "| - |");
-    fprintf(out, " %s | %s | %s |", g->cell->p.strategy, g->cell->p.allocator, status);
+        sb_rank_label(&g->rank, label, sizeof(label));
+    fprintf(out, "| %s | %s | %s | %s |", label, g->cell->p.strategy, g->cell->p.allocator,
+            status);
     put_median(out, " %.1f |", g, rows, n, m_mbps, tmp);
+    if (g->ok)
+        fprintf(out, " %.1f-%.1f |", g->ci.lo, g->ci.hi);
+    else
+        fprintf(out, " - |");
+    put_median(out, " %.1f |", g, rows, n, m_mb_cpu, tmp);
     if (jc->ceil)
         put_median(out, " %.1f %% |", g, rows, n, m_ceil_pct, tmp);
     put_median(out, " %.0f |", g, rows, n, m_msgs, tmp);
@@ -266,6 +287,30 @@ static void print_group(FILE *out, size_t rank, const struct group *g, const str
     fprintf(out, " %zu |\n", g->n);
 }
 
+/*
+ * Ranks a job's groups by median throughput with ties (stats.h); order
+ * gets the print order: ranked best first, then the unranked (disagreeing
+ * repeats, or no ok run) in run order.
+ */
+static void rank_groups(struct group *g, size_t ng, const struct sb_row *rows, size_t n,
+                        double *tmp, size_t *order)
+{
+    struct sb_rank_cell *rc = calloc(ng ? ng : 1, sizeof(*rc));
+    struct sb_rank *rk = calloc(ng ? ng : 1, sizeof(*rk));
+    for (size_t k = 0; k < ng; k++) {
+        group_throughput(&g[k], rows, n, tmp);
+        if (rc)
+            rc[k] = (struct sb_rank_cell){g[k].med_mbps, g[k].ci.lo, g[k].ci.hi,
+                                          g[k].ok == 0 || g[k].dis.marked};
+        order[k] = k;
+    }
+    if (rc && rk && ng && sb_rank_cells(rc, ng, SB_HIGHER_BETTER, rk, order) == 0)
+        for (size_t k = 0; k < ng; k++)
+            g[k].rank = rk[k];
+    free(rc);
+    free(rk);
+}
+
 void sb_summary_print(FILE *out, const struct sb_row *rows, size_t n, size_t planned)
 {
     size_t ok = 0, failed = 0, aborted = 0, skipped = 0;
@@ -280,7 +325,13 @@ void sb_summary_print(FILE *out, const struct sb_row *rows, size_t n, size_t pla
     fprintf(out, "%zu of %zu runs done: %zu ok, %zu failed, %zu aborted, %zu skipped.\n", n,
             planned, ok, failed, aborted, skipped);
     fprintf(out, "Best first by MB/s (10^6 verified bytes a second, frames included), the median "
-                 "over repeats; so are msgs/s, dropped (share of messages refused by overflow = "
+                 "over repeats, with the distribution-free interval of that median (the order "
+                 "statistics x(k)..x(n+1-k) reaching 95 %%: min-max at n = 5, whose coverage is "
+                 "93.75 %%).  Cells whose intervals overlap the leader's share its rank, shown "
+                 "\"≈\"; a cell whose repeats disagree (max/min > 1.25 or CV > 10 %%) is marked "
+                 "in its status and not ranked (\"-\"); fewer than 5 repeats decide nothing.  "
+                 "MB/CPU-s is verified bytes per CPU-second of the run, which holds still when "
+                 "the machine takes CPU from the run.  Medians too: msgs/s, dropped (share of messages refused by overflow = "
                  "drop), the latency percentiles (enqueue to dequeue on mem, round trip on pty and "
                  "serial) and CPU (%% of one core).  Peak RSS is the largest of the runs' "
                  "processes.  A pty echo job also shows each result against the raw path measured "
@@ -292,10 +343,12 @@ void sb_summary_print(FILE *out, const struct sb_row *rows, size_t n, size_t pla
     struct group *g = calloc(n ? n : 1, sizeof(*g));
     double *tmp = calloc(n ? n : 1, sizeof(*tmp));
     unsigned char *seen = calloc(n ? n : 1, 1); /* row already in a printed job */
-    if (!g || !tmp || !seen) {
+    size_t *order = calloc(n ? n : 1, sizeof(*order));
+    if (!g || !tmp || !seen || !order) {
         free(g);
         free(tmp);
         free(seen);
+        free(order);
         fprintf(out, "\n(out of memory while summarising)\n");
         return;
     }
@@ -321,16 +374,15 @@ void sb_summary_print(FILE *out, const struct sb_row *rows, size_t n, size_t pla
             add_run(&g[k], rows[j].r);
             note_cols(&jc, rows[j].r);
         }
-        for (size_t k = 0; k < ng; k++)
-            g[k].med_mbps = group_median(&g[k], rows, n, m_mbps, tmp);
-        qsort(g, ng, sizeof(*g), cmp_group);
+        rank_groups(g, ng, rows, n, tmp, order);
         job_header(out, c, &jc);
         for (size_t k = 0; k < ng; k++)
-            print_group(out, k + 1, &g[k], rows, n, &jc, tmp);
+            print_group(out, &g[order[k]], rows, n, &jc, tmp);
     }
     free(g);
     free(tmp);
     free(seen);
+    free(order);
 }
 
 int sb_summary_write(const char *path, const struct sb_row *rows, size_t n, size_t planned,

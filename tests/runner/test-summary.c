@@ -17,9 +17,10 @@
 #include "results.h"
 
 #define MEM_HEADER                                                                             \
-    "| # | strategy | allocator | status | MB/s | msgs/s | dropped | p50 | p99 | p99.9 | "      \
-    "peak RSS | CPU % | runs |\n"                                                              \
-    "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+    "| # | strategy | allocator | status | MB/s | interval | MB/CPU-s | msgs/s | dropped | p50 | "  \
+    "p99 | p99.9 | peak RSS | CPU % | runs |\n"                                                 \
+    "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | "   \
+    "---: | ---: |\n"
 
 static struct sb_scenario scen = {.name = "scen"};
 
@@ -169,8 +170,10 @@ static void test_tables(void **state)
 
     s = section(md, "echojob");
     expect_in(s, "one-way 100.0 MB/s, echo loop 25.0 MB/s");
-    expect_in(s, "| MB/s | % of echo ceiling | msgs/s | dropped | p50 | RTT p50 / raw | p99 |");
-    expect_in(s, "| 1 | ring_spsc | glibc | ok | 20.0 | 80.0 % |");
+    expect_in(s, "| MB/s | interval | MB/CPU-s | % of echo ceiling | msgs/s | dropped | p50 | "
+                 "RTT p50 / raw | p99 |");
+    /* two repeats, 19 and 21 MB/s: median 20, interval min-max; no CPU figures: "-" */
+    expect_in(s, "| 1 | ring_spsc | glibc | ok | 20.0 | 19.0-21.0 | - | 80.0 % |");
     expect_in(s, "| 1.25x |");
     expect_in(s, "| - | bip | glibc | failed: integrity: 1 CRC error | - | - | - | - | - | - | - |");
     assert_null(strstr(s, "dev "));
@@ -191,10 +194,51 @@ static void test_tables(void **state)
     free(md);
 }
 
+/*
+ * Ranks with ties on known samples (5 repeats each): a and b overlap, so
+ * they share rank 1 (≈1); c is surely behind both: rank 3; d's repeats
+ * disagree (max/min 2): marked and not ranked.
+ */
+static void test_ranks_ties_and_disagreement(void **state)
+{
+    (void)state;
+    struct sb_job job;
+    make_job(&job, "tiejob", "mem");
+    static const char *const names[] = {"a", "b", "c", "d"};
+    static const double mbps[4][5] = {{100, 101, 102, 103, 104},
+                                      {99, 100, 101, 102, 103},
+                                      {50, 51, 52, 53, 54},
+                                      {50, 100, 75, 80, 90}};
+    struct sb_cell cells[20];
+    struct sb_run_result res[20];
+    struct sb_row rows[20];
+    for (size_t rep = 0, i = 0; rep < 5; rep++) /* interleaved, as the matrix runs them */
+        for (size_t k = 0; k < 4; k++, i++) {
+            make_cell(&cells[i], &job, names[k]);
+            res[i] = ok_run(mbps[k][rep] * 1e6, 1000);
+            res[i].cpu_user_s = 0.5; /* half a CPU-second over 1 s: MB/CPU-s = 2 x MB/s */
+            rows[i] = (struct sb_row){.cell = &cells[i], .r = &res[i]};
+        }
+    char *md = summarise(rows, 20);
+    expect_rectangular(md);
+    char *s = section(md, "tiejob");
+    expect_in(s, "| ≈1 | a | glibc | ok | 102.0 | 100.0-104.0 | 204.0 |");
+    expect_in(s, "| ≈1 | b | glibc | ok | 101.0 | 99.0-103.0 | 202.0 |");
+    expect_in(s, "| 3 | c | glibc | ok | 52.0 | 50.0-54.0 |");
+    expect_in(s, "| - | d | glibc | ok, repeats disagree: max/min 2.00 > 1.25");
+    /* best first: a, b, c, then the unranked d */
+    const char *a = strstr(s, "| a |"), *b = strstr(s, "| b |"), *c = strstr(s, "| c |"),
+               *d = strstr(s, "| d |");
+    assert_true(a && b && c && d && a < b && b < c && c < d);
+    free(s);
+    free(md);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tables),
+        cmocka_unit_test(test_ranks_ties_and_disagreement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
