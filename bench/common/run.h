@@ -124,6 +124,13 @@ struct sb_run_result {
     double cpu_user_s, cpu_sys_s;
     long peak_rss_kb;
     long cpu_producer, cpu_consumer;  /* the CPUs the threads were pinned to; -1 = not pinned */
+    /* What the machine took from the run (schedinfo.h); NaN = could not be read. */
+    int starved;                      /* the verdict: more than a documented share was taken */
+    double sched_wait_share;          /* the worst half's run-queue wait / its wall time */
+    double sched_cpu_share;           /* the halves' CPU / (wall x halves that had work) */
+    double sched_throttle_share;      /* CFS throttling of the run's cgroup / wall */
+    double sched_steal_share;         /* hypervisor steal / all CPU time */
+    char starved_reason[SB_REASON_MAX]; /* why starved; "" when not */
     char allocator_seen[SB_NAME_MAX]; /* what the child verified is serving malloc */
 
     uint64_t msgs_sent, bytes_sent;       /* offered by the producer (measured phase) */

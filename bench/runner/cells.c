@@ -48,7 +48,7 @@ static double value_of(const struct sb_runs *r, size_t row, const struct metric 
 
 static void header(FILE *f)
 {
-    fputs("scenario,job,strategy,allocator,transport,peer,n,failed,aborted,skipped", f);
+    fputs("scenario,job,strategy,allocator,transport,peer,n,failed,aborted,skipped,starved", f);
     for (size_t m = 0; m < NMETRIC; m++)
         fprintf(f, ",%s_median,%s_lo,%s_hi,%s_cv", metrics[m].name, metrics[m].name,
                 metrics[m].name, metrics[m].name);
@@ -59,11 +59,13 @@ static void header(FILE *f)
 static void cell_line(FILE *f, const struct sb_runs *r, const int *kc, const int *mc,
                       const size_t *rows, size_t n, double *v)
 {
-    size_t ok = 0, failed = 0, aborted = 0, skipped = 0;
-    int st = sb_runs_col(r, "status");
+    size_t ok = 0, failed = 0, aborted = 0, skipped = 0, starved = 0;
+    int st = sb_runs_col(r, "status"), sv = sb_runs_col(r, "starved");
     for (size_t i = 0; i < n; i++) {
         const char *s = sb_runs_get(r, rows[i], st);
-        ok += strcmp(s, "ok") == 0;
+        int used = strcmp(s, "ok") == 0 && strcmp(sb_runs_get(r, rows[i], sv), "1") != 0;
+        starved += strcmp(s, "ok") == 0 && !used;
+        ok += used;
         failed += strcmp(s, "failed") == 0;
         aborted += strcmp(s, "aborted") == 0;
         skipped += strcmp(s, "skipped") == 0;
@@ -74,13 +76,14 @@ static void cell_line(FILE *f, const struct sb_runs *r, const int *kc, const int
         if (sb_csv_field(sb_runs_get(r, rows[0], kc[k]), buf, sizeof(buf), &at) == 0)
             fprintf(f, "%.*s,", (int)at, buf);
     }
-    fprintf(f, "%zu,%zu,%zu,%zu", ok, failed, aborted, skipped);
+    fprintf(f, "%zu,%zu,%zu,%zu,%zu", ok, failed, aborted, skipped, starved);
     double coverage = NAN;
     char words[160] = "";
     for (size_t m = 0; m < NMETRIC; m++) {
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
-            if (strcmp(sb_runs_get(r, rows[i], st), "ok") == 0) {
+            if (strcmp(sb_runs_get(r, rows[i], st), "ok") == 0 &&
+                strcmp(sb_runs_get(r, rows[i], sv), "1") != 0) {
                 double x = value_of(r, rows[i], &metrics[m], mc, m);
                 if (isfinite(x))
                     v[k++] = x;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -92,6 +93,35 @@ static void f_mb_per_s(const struct sb_row *row, char *b, size_t n)
 static void f_placement(const struct sb_row *row, char *b, size_t n)
 {
     snprintf(b, n, "%s", sb_placement_name((enum sb_placement)row->cell->p.placement));
+}
+
+/* A share as a percentage, empty when it could not be read (never a made-up 0). */
+static void pct_or_empty(double share, char *b, size_t n)
+{
+    if (isfinite(share))
+        snprintf(b, n, "%.3g", 100 * share);
+    else
+        b[0] = '\0';
+}
+static void f_starved(const struct sb_row *row, char *b, size_t n)
+{
+    snprintf(b, n, "%d", row->r->starved);
+}
+static void f_wait(const struct sb_row *row, char *b, size_t n)
+{
+    pct_or_empty(row->r->sched_wait_share, b, n);
+}
+static void f_share(const struct sb_row *row, char *b, size_t n)
+{
+    pct_or_empty(row->r->sched_cpu_share, b, n);
+}
+static void f_throttle(const struct sb_row *row, char *b, size_t n)
+{
+    pct_or_empty(row->r->sched_throttle_share, b, n);
+}
+static void f_steal(const struct sb_row *row, char *b, size_t n)
+{
+    pct_or_empty(row->r->sched_steal_share, b, n);
 }
 
 static const struct sb_column columns[] = {
@@ -191,6 +221,13 @@ static const struct sb_column columns[] = {
     F("cfg_placement", f_placement, "", "spread (two cores sharing a cache), same (one CPU) or none (the scheduler's choice)."),
     R("cpu_producer", cpu_producer, "CPU", "The CPU the producer thread was pinned to; -1 = not pinned (placement = none)."),
     R("cpu_consumer", cpu_consumer, "CPU", "The CPU the consumer thread was pinned to; -1 = not pinned.  On pty and serial the I/O pumps are not pinned."),
+    /* What the machine took from the run (bench/common/schedinfo.h). */
+    F("starved", f_starved, "0/1", "1 when the machine took more than a documented share from the run: run-queue wait > 10 % of a half's time, CFS throttling > 5 %, steal > 5 %, or (rate = max on mem) less than 0.9 of a core per half.  cells.csv and summary.md leave starved runs out of the statistics and count them."),
+    R("starved_reason", starved_reason, "", "Why starved, in words; empty when not."),
+    F("sched_wait_pct", f_wait, "%", "The producer's or consumer's run-queue wait (schedstat), the worse of the two, as % of the run; empty when unreadable."),
+    F("sched_cpu_pct", f_share, "% of a core", "CPU the two halves got / (wall x halves that had work); empty when unreadable."),
+    F("sched_throttle_pct", f_throttle, "%", "CFS throttling of the run's cgroup (cpu.stat) as % of the run; empty when the cgroup's counters are unreadable."),
+    F("sched_steal_pct", f_steal, "%", "Hypervisor steal (/proc/stat) as % of all CPU time during the run; empty when unreadable."),
 };
 
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))

@@ -22,7 +22,7 @@
 struct group {
     const struct sb_cell *cell; /* the first run of the group */
     size_t first;               /* index of that run in rows */
-    size_t n, ok, failed, aborted, skipped;
+    size_t n, ok, failed, aborted, skipped, starved; /* ok: not starved */
     long rss_max;
     const char *reason;         /* the first reason a run was not ok */
     double med_mbps;
@@ -181,7 +181,7 @@ static size_t group_values(const struct group *g, const struct sb_row *rows, siz
     size_t k = 0;
     for (size_t i = g->first; i < n; i++)
         if (same_group(rows[i].cell, g->cell) && rows[i].r->status == SB_STATUS_OK &&
-            isfinite(f(rows[i].r)))
+            !rows[i].r->starved && isfinite(f(rows[i].r)))
             tmp[k++] = f(rows[i].r);
     return k;
 }
@@ -215,7 +215,8 @@ static void add_run(struct group *g, const struct sb_run_result *r)
     g->n++;
     if (r->peak_rss_kb > g->rss_max)
         g->rss_max = r->peak_rss_kb;
-    g->ok += r->status == SB_STATUS_OK;
+    g->ok += r->status == SB_STATUS_OK && !r->starved;
+    g->starved += r->status == SB_STATUS_OK && r->starved;
     g->failed += r->status == SB_STATUS_FAILED;
     g->aborted += r->status == SB_STATUS_ABORTED;
     g->skipped += r->status == SB_STATUS_SKIPPED;
@@ -249,11 +250,18 @@ static void print_group(FILE *out, const struct group *g, const struct sb_row *r
     char status[256], rss[32], why[96], label[16] = "-", words[160] = "";
     if (g->dis.marked)
         sb_disagree_words(&g->dis, words, sizeof(words));
+    if (g->starved) {
+        size_t at = strlen(words);
+        snprintf(words + at, sizeof(words) - at, "%s%zu starved, left out", at ? "; " : "",
+                 g->starved);
+    }
     if (g->ok == g->n) {
         snprintf(status, sizeof(status), "ok%s%s", words[0] ? ", " : "", words);
     } else if (g->ok) {
         snprintf(status, sizeof(status), "%zu/%zu ok%s%s", g->ok, g->n, words[0] ? ", " : "",
                  words);
+    } else if (g->starved == g->n) {
+        snprintf(status, sizeof(status), "all %zu starved: no figure", g->n);
     } else {
         cell_text(g->reason ? g->reason : "", why, sizeof(why));
         snprintf(status, sizeof(status), "%s: %s",
@@ -329,7 +337,9 @@ void sb_summary_print(FILE *out, const struct sb_row *rows, size_t n, size_t pla
                  "statistics x(k)..x(n+1-k) reaching 95 %%: min-max at n = 5, whose coverage is "
                  "93.75 %%).  Cells whose intervals overlap the leader's share its rank, shown "
                  "\"≈\"; a cell whose repeats disagree (max/min > 1.25 or CV > 10 %%) is marked "
-                 "in its status and not ranked (\"-\"); fewer than 5 repeats decide nothing.  "
+                 "in its status and not ranked (\"-\"); fewer than 5 repeats decide nothing.  A "
+                 "run the machine starved (runs.csv: starved, starved_reason) is left out of its "
+                 "cell's figures and counted in its status.  "
                  "MB/CPU-s is verified bytes per CPU-second of the run, which holds still when "
                  "the machine takes CPU from the run.  Medians too: msgs/s, dropped (share of messages refused by overflow = "
                  "drop), the latency percentiles (enqueue to dequeue on mem, round trip on pty and "

@@ -19,6 +19,7 @@
  * Anything unexplained fails the run, naming the counts.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -270,8 +271,45 @@ static void device_counters(struct sb_run_result *r, const struct sb_dev_counter
     r->dev_stall_faults = d->stall_faults;
 }
 
+/*
+ * What the machine took from the run: the process readings (cgroup, steal)
+ * from the snapshots around the threads, the thread readings from the two
+ * halves' own counters.  Both halves want a whole core only in a saturating
+ * job on mem (rate = max): a paced or I/O-bound half sleeps by design.
+ */
+static void starvation(struct sb_run_result *r, struct sb_wrun *w)
+{
+    struct sb_sched_snap *a = &w->sched[0], *b = &w->sched[1];
+    a->have_threads = b->have_threads = w->self_ok[0] && w->self_ok[1];
+    a->threads_truncated = b->threads_truncated = 0;
+    a->n_threads = b->n_threads = 2;
+    for (int h = 0; h < 2; h++) {
+        a->thread[h] = w->self[h][0];
+        b->thread[h] = w->self[h][1];
+        a->thread[h].tid = b->thread[h].tid = h + 1; /* pair start and end by half */
+    }
+    struct sb_sched_delta d;
+    struct sb_sched_verdict v;
+    int whole = !w->port && w->p->rate == 0 && w->p->burst_count == 0 && w->p->stall_ns == 0;
+    r->sched_wait_share = r->sched_cpu_share = r->sched_throttle_share = NAN;
+    r->sched_steal_share = NAN;
+    if (sb_sched_delta(a, b, &d) < 0 || sb_sched_verdict(&d, whole, &v) < 0)
+        return;
+    if (d.have_threads) {
+        r->sched_wait_share = d.worst_wait_share;
+        r->sched_cpu_share = d.cpu_share;
+    }
+    if (d.have_throttle)
+        r->sched_throttle_share = d.throttle_share;
+    if (d.have_steal)
+        r->sched_steal_share = d.steal_share;
+    r->starved = v.starved;
+    snprintf(r->starved_reason, sizeof(r->starved_reason), "%s", v.reason);
+}
+
 void sb_workload_result(struct sb_run_result *r, struct sb_wrun *w, enum sb_ending end)
 {
+    starvation(r, w);
     workload_fill(r, &w->prod, &w->cons, w->port ? NULL : w->btx);
     if (w->port) {
         merge_stats(w->btx, w->brx, &r->buf);

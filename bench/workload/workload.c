@@ -94,11 +94,20 @@ static void half_done(struct sb_wrun *w)
     sb_wakeup_notify(&w->done);
 }
 
+/* A half's own scheduler counters, read at its start (at = 0) and end. */
+static void read_self(struct sb_wrun *w, int half, int at)
+{
+    if (sb_sched_self(&w->self[half][at]) < 0)
+        w->self_ok[half] = 0;
+}
+
 static void *producer_main(void *arg)
 {
     struct sb_wrun *w = arg;
     w->pinned[0] = sb_pin_self(w->cpu[0]);
+    read_self(w, 0, 0);
     sb_producer_run(&w->tx, &w->ctl, &w->prod);
+    read_self(w, 0, 1);
     half_done(w);
     return NULL;
 }
@@ -107,7 +116,9 @@ static void *consumer_main(void *arg)
 {
     struct sb_wrun *w = arg;
     w->pinned[1] = sb_pin_self(w->cpu[1]);
+    read_self(w, 1, 0);
     sb_consumer_run(w->port ? &w->rx : &w->tx, &w->ctl, &w->cons);
+    read_self(w, 1, 1);
     half_done(w);
     return NULL;
 }
@@ -276,12 +287,15 @@ static int run_threads(struct sb_wrun *w, struct sb_run_result *r, volatile sig_
     if (sb_topology_read(&topo) == 0)
         sb_placement_choose(&topo, (enum sb_placement)w->p->placement, w->cpu);
     sb_run_ctl_init(&w->ctl, w->p);
+    w->self_ok[0] = w->self_ok[1] = 1;
+    sb_sched_snapshot(&w->sched[0]);
     int rc = start_threads(w, th);
     if (rc)
         return rc;
     enum sb_ending end = supervise(w, stop, progress, ctx);
     pthread_join(th[0], NULL);
     pthread_join(th[1], NULL);
+    sb_sched_snapshot(&w->sched[1]);
     if (w->port)
         sb_io_join(&w->io);
     rc = w->prod.error ? w->prod.error : w->cons.error;

@@ -10,6 +10,7 @@
 
 #include "io.h"
 #include "peer.h"
+#include "schedinfo.h"
 #include "traffic.h"
 #include "transport.h"
 #include "workload.h"
@@ -34,6 +35,12 @@ struct sb_wrun {
     char stuck[SB_REASON_MAX]; /* set by the supervisor: the run made no progress */
     int cpu[2];                /* producer's and consumer's CPU (placement.h); -1: not pinned */
     int pinned[2];             /* 0, or the errno that pinning that thread failed with */
+    /* What the machine took (schedinfo.h): the process before the threads
+     * start and after they end, and each half's own counters at its start
+     * and end (a thread's counters go with it, so it reads its own). */
+    struct sb_sched_snap sched[2];
+    struct sb_sched_thread self[2][2]; /* [producer, consumer][start, end] */
+    int self_ok[2];
 };
 
 /* How the supervisor saw the run end. */

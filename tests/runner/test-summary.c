@@ -234,11 +234,36 @@ static void test_ranks_ties_and_disagreement(void **state)
     free(md);
 }
 
+/* A starved run is left out of its cell's figures and counted; a cell of starved runs only has none. */
+static void test_starved_left_out(void **state)
+{
+    (void)state;
+    struct sb_job job;
+    make_job(&job, "starvejob", "mem");
+    struct sb_cell cells[6];
+    struct sb_run_result res[6];
+    struct sb_row rows[6];
+    static const double mbps[] = {100, 100, 30, 100, 100, 20};
+    for (size_t i = 0; i < 6; i++) {
+        make_cell(&cells[i], &job, i < 5 ? "a" : "b");
+        res[i] = ok_run(mbps[i] * 1e6, 1000);
+        res[i].starved = i == 2 || i == 5; /* a's 30 MB/s and b's only run */
+        rows[i] = (struct sb_row){.cell = &cells[i], .r = &res[i]};
+    }
+    char *md = summarise(rows, 6);
+    char *s = section(md, "starvejob");
+    expect_in(s, "| 1 | a | glibc | 4/5 ok, 1 starved, left out | 100.0 | 100.0-100.0 |");
+    expect_in(s, "| - | b | glibc | all 1 starved: no figure | - |");
+    free(s);
+    free(md);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tables),
         cmocka_unit_test(test_ranks_ties_and_disagreement),
+        cmocka_unit_test(test_starved_left_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
