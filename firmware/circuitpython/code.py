@@ -25,10 +25,9 @@
 # that may turn out to be a control frame is held back until it is known
 # (at most 11 bytes, and 100 ms when nothing more arrives).
 #
-# Memory: the buffers and views take about 3 KB; the free heap is printed on
-# the console at start (keep at least 10 KB free; about 130 KB is free after
-# boot, 90 KB with BLE).
-import array
+# Memory: the buffers, views and tables take about 4 KB; the free heap is
+# printed on the console at start (keep at least 10 KB free; about 130 KB is
+# free after boot, 90 KB with BLE).
 import gc
 
 import supervisor
@@ -76,9 +75,9 @@ _TICKS_MASK = const(0x1FFFFFFF)  # supervisor.ticks_ms() wraps at 2**29
 
 
 def crc_tables():
-    """zlib's CRC-32 byte table (reflected, 0xEDB88320) as two arrays of 16-bit halves."""
-    tlo = array.array("H", bytes(512))
-    thi = array.array("H", bytes(512))
+    """zlib's CRC-32 byte table (reflected, 0xEDB88320) as two lists of 16-bit halves."""
+    tlo = [0] * 256
+    thi = [0] * 256
     for i in range(256):
         lo = i
         hi = 0
