@@ -9,10 +9,10 @@
  * reception into the other rx_dma buffer with no gap, and the UARTE IRQ
  * hands each finished buffer to fwproto, which copies what is to be echoed
  * into an sbuf ring_spsc (the producer), and the answer to a stats request
- * too, after the bytes before it.  A
- * buffer only finishes when full, so a SysTick tick flushes a partly filled
- * one when the line has gone idle: STOPRX, then ENDRX with the partial
- * RXD.AMOUNT, RXTO, FLUSHRX for what the RX FIFO still held, and restart.
+ * too, after the bytes before it.  A buffer only finishes when full, so a
+ * SysTick tick flushes a partly filled one when the line has gone idle:
+ * STOPRX, then ENDRX with the partial RXD.AMOUNT, RXTO, FLUSHRX for what the
+ * RX FIFO still held, and restart.
  *
  * TX: the main loop is the consumer: it points TXD.PTR at the ring's read
  * view (the ring is in RAM, as EasyDMA requires), and releases the bytes on
