@@ -7,6 +7,8 @@ import re  # expect: import
 import adafruit_ble  # expect: import
 from adafruit_display_text import label  # expect: import
 
+import struct
+
 import usb_cdc
 
 BUFFER_SIZE = 64  # expect: const
@@ -50,6 +52,8 @@ def report(port, readings):
         blob = bytes(4)  # expect: loop-alloc
         more = list(readings)  # expect: loop-alloc
         words = text.decode().split(",")  # expect: loop-alloc
+        raw = struct.pack("<H", len(words))  # expect: loop-alloc
+        struct.pack_into("<H", buf, 0, len(raw))  # into a preallocated buffer: not reported
         for i, b in enumerate(data):  # expect: loop-alloc
             if b in (1, 2, 3):  # a tuple of constants is one constant: not reported
                 head, tail = tail, head  # a swap allocates nothing: not reported
@@ -71,4 +75,4 @@ def setup():
     # Outside any loop: allocates once, not reported.
     views = [memoryview(bytearray(4))[:i] for i in range(4)]
     settings = {"rate": 115200}
-    return views, settings, json, re, adafruit_ble, label, usb_cdc
+    return views, settings, json, re, adafruit_ble, label, usb_cdc, struct
