@@ -28,7 +28,7 @@ includes="-I$src/impl/include -I$src/impl"
 
 mkdir -p "$out"
 objs=""
-for f in "$here/startup.c" "$here/main.c" "$src/impl/ring_spsc.c" "$src/impl/sbuf.c" \
+for f in "$here/startup.c" "$here/main.c" "$here/fwproto.c" "$src/impl/ring_spsc.c" "$src/impl/sbuf.c" \
          "$src/impl/errors.c" "$src/impl/alloc.c"; do
     o="$out/$(basename "$f" .c).o"
     "${cross}gcc" $cflags $includes -c "$f" -o "$o"

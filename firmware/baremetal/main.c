@@ -1,24 +1,33 @@
 /*
  * main.c - loopback firmware for the nRF52840 DK on UARTE0, the J-Link
- * virtual COM port: every byte received goes back out.
+ * virtual COM port: every byte received goes back out, except serbench's
+ * control frames; a stats request is answered in stream order with the
+ * counters and the RAM figures (fwproto.h; the layout is in
+ * firmware/README.md).
  *
  * RX: EasyDMA double buffering.  The ENDRX_STARTRX shortcut restarts
  * reception into the other rx_dma buffer with no gap, and the UARTE IRQ
- * copies each finished buffer into an sbuf ring_spsc (the producer).  A
- * buffer only finishes when full, so a SysTick tick flushes a partly filled
- * one when the line has gone idle: STOPRX, then ENDRX with the partial
- * RXD.AMOUNT, RXTO, FLUSHRX for what the RX FIFO still held, and restart.
+ * hands each finished buffer to fwproto, which copies what is to be echoed
+ * into an sbuf ring_spsc (the producer), and the answer to a stats request
+ * too, after the bytes before it.  A buffer only finishes when full, so a
+ * SysTick tick flushes a partly filled one when the line has gone idle:
+ * STOPRX, then ENDRX with the partial RXD.AMOUNT, RXTO, FLUSHRX for what the
+ * RX FIFO still held, and restart.
  *
  * TX: the main loop is the consumer: it points TXD.PTR at the ring's read
  * view (the ring is in RAM, as EasyDMA requires), and releases the bytes on
  * ENDTX.  Nothing is copied on the way out.
  *
  * No heap: the ring is created in static storage.  Counters are in fw_stats
- * for a debugger to read.
+ * for a debugger to read, and fwproto's go into every stats answer.  The
+ * RAM figures come from the linker script's symbols (nrf52840.ld), kept in
+ * fw_ram_figures in flash, where tests/cross/firmware_baremetal.sh reads
+ * them out of the image.
  */
 #include <stdalign.h>
 #include <string.h>
 
+#include "fwproto.h"
 #include "nrf52840.h"
 #include "sbuf/sbuf.h"
 
@@ -44,6 +53,7 @@ extern const struct sbuf_ops sbuf_ring_spsc_ops;
 #define RING_BYTES 8192u
 /* SysTick period: HFCLK is 64 MHz; 250 us is 2.5 bytes at 115200. */
 #define TICK_CYCLES (64000000u / 4000u)
+#define TICK_NS 250000u
 
 struct fw_stats {
     uint32_t overruns;    /* ERRORSRC.OVERRUN: a byte lost in the UARTE */
@@ -56,11 +66,32 @@ struct fw_stats {
 
 volatile struct fw_stats fw_stats;
 
+/*
+ * Absolute symbols of nrf52840.ld: their values (the addresses the names
+ * stand for) are the figures.  Resolved at link time into fw_ram_figures,
+ * in flash.
+ */
+extern const char __ram_size__[], __static_ram__[], __stack_reserve__[];
+
+struct fw_ram_figures {
+    uint32_t ram_size;      /* LENGTH(RAM) */
+    uint32_t static_ram;    /* RAM start to _ebss: .data, .bss, alignment between */
+    uint32_t stack_reserve; /* _min_stack, which the linker keeps free for the stack */
+};
+
+__attribute__((used)) const struct fw_ram_figures fw_ram_figures = {
+    (uint32_t)(uintptr_t)__ram_size__,
+    (uint32_t)(uintptr_t)__static_ram__,
+    (uint32_t)(uintptr_t)__stack_reserve__,
+};
+
 enum rx_state { RX_RUNNING, RX_STOPPING, RX_FLUSHING };
 
 static alignas(4) uint8_t rx_dma[2][RX_CHUNK];
 static alignas(64) unsigned char ring_mem[RING_BYTES + 1024];
 static struct sbuf *ring;
+static struct fw_proto proto;
+static uint64_t ticks; /* SysTick periods since reset: the uptime */
 
 /* Touched only from the UARTE IRQ and SysTick, which share one priority. */
 static unsigned rx_cur;   /* the buffer the next ENDRX finishes */
@@ -75,12 +106,28 @@ static void rx_start(void)
     UARTE_TASKS_STARTRX = 1;
 }
 
+/* fwproto's output: into the ring, for tx_pump.  IRQ and SysTick only. */
+static size_t ring_echo(void *ctx, const uint8_t *p, size_t n)
+{
+    (void)ctx;
+    size_t put = sbuf_write(ring, p, n);
+    fw_stats.ring_drops += (uint32_t)(n - put);
+    return put;
+}
+
+static int ring_answer(void *ctx, const uint8_t *frame, size_t n)
+{
+    (void)ctx;
+    return sbuf_write_all(ring, frame, n) == n ? 0 : -1;
+}
+
+static const struct fw_io proto_io = {ring_echo, ring_answer, NULL};
+
 static void rx_finished(void)
 {
     size_t n = UARTE_RXD_AMOUNT;
-    size_t put = sbuf_write(ring, rx_dma[rx_cur], n);
     fw_stats.bytes_rx += (uint32_t)n;
-    fw_stats.ring_drops += (uint32_t)(n - put);
+    fw_proto_feed(&proto, rx_dma[rx_cur], n, ticks * TICK_NS, &proto_io);
     rx_cur ^= 1u;
     if (rx_state == RX_FLUSHING)
         rx_start(); /* the FIFO is empty now: back to double buffering */
@@ -92,8 +139,10 @@ void fw_uarte0_irq(void)
         UARTE_EVENTS_ERROR = 0;
         uint32_t src = UARTE_ERRORSRC;
         UARTE_ERRORSRC = src;
-        if (src & UARTE_ERRORSRC_OVERRUN)
+        if (src & UARTE_ERRORSRC_OVERRUN) {
             fw_stats.overruns++;
+            fw_proto_hw_overrun(&proto);
+        }
         if (src & (UARTE_ERRORSRC_FRAMING | UARTE_ERRORSRC_PARITY | UARTE_ERRORSRC_BREAK))
             fw_stats.framing++;
     }
@@ -121,6 +170,10 @@ void fw_uarte0_irq(void)
 
 void fw_systick(void)
 {
+    ticks++;
+    /* A partial header that waited 100 ms is given up; an answer that
+     * found the ring full is tried again. */
+    fw_proto_idle(&proto, ticks * TICK_NS, &proto_io);
     /* RXDRDY is polled, never an interrupt: one per byte would cost more
      * than the copy.  Set since the last tick means the line is busy. */
     if (UARTE_EVENTS_RXDRDY) {
@@ -186,6 +239,20 @@ static void uarte_init(void)
     SYST_CSR = 0x7u; /* core clock, interrupt, enable */
 }
 
+static void proto_init(void)
+{
+    const struct fw_ram_figures *f = &fw_ram_figures;
+    struct fw_mem mem = {
+        .ram_budget = f->ram_size,
+        .ram_free = f->ram_size - f->static_ram - f->stack_reserve,
+        .heap_free = 0, /* no heap */
+        .heap_alloc = 0,
+        .static_ram = f->static_ram,
+        .stack_reserve = f->stack_reserve,
+    };
+    fw_proto_init(&proto, &mem);
+}
+
 static int ring_init(void)
 {
     struct sbuf_config cfg;
@@ -229,6 +296,7 @@ int main(void)
     clock_init();
     if (ring_init() != SBUF_OK)
         return 1; /* the reset handler traps: a debugger shows it */
+    proto_init();
     uarte_init();
     for (;;)
         tx_pump();
