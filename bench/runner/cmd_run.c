@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "again.h"
 #include "commands.h"
 #include "matrix.h"
 #include "progress.h"
@@ -50,6 +51,41 @@ static int usage_error(const char *fmt, const char *arg)
 
 static int parse_and_run(int argc, char **argv, char **typed);
 
+/* --again DIR: DIR's command on DIR's resolved scenarios, into a new directory. */
+static int run_again(const char *dir, const char *outdir, int dry, int quiet, int extra)
+{
+    if (extra > 0)
+        return usage_error("--again %s takes no scenario files: it runs the ones it recorded",
+                           dir);
+    struct sb_again a;
+    struct sb_err err = {0};
+    if (sb_again_load(dir, &a, &err) < 0) {
+        fprintf(stderr, "serbench run: %s\n", err.msg);
+        return err.code;
+    }
+    char *argv[SB_AGAIN_MAX_ARGS + 4];
+    int argc = 0;
+    for (int i = 0; i < a.argc; i++)
+        argv[argc++] = a.argv[i];
+    if (outdir) {
+        argv[argc++] = "-o";
+        argv[argc++] = (char *)outdir;
+    }
+    int had_quiet = 0;
+    for (int i = 1; i < a.argc; i++)
+        had_quiet |= strcmp(a.argv[i], "--quiet") == 0 || strcmp(a.argv[i], "-q") == 0;
+    if (dry)
+        argv[argc++] = "--dry-run";
+    if (quiet && !had_quiet)
+        argv[argc++] = "--quiet";
+    argv[argc] = NULL;
+    char *typed[SB_AGAIN_MAX_ARGS + 4];
+    memcpy(typed, argv, sizeof(argv));
+    int code = parse_and_run(argc, argv, typed);
+    sb_again_free(&a);
+    return code;
+}
+
 static int run_main(int argc, char **argv)
 {
     /* getopt reorders argv; env.json records the command as typed */
@@ -70,6 +106,7 @@ static int parse_and_run(int argc, char **argv, char **typed)
         {"repeat", required_argument, NULL, 'r'},
         {"dry-run", no_argument, NULL, 'n'},
         {"quiet", no_argument, NULL, 'q'},
+        {"again", required_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -79,8 +116,10 @@ static int parse_and_run(int argc, char **argv, char **typed)
     struct sb_err err = {0};
     optind = 1;
     opterr = 0; /* our own one-line messages */
+    const char *again = NULL;
     while ((ch = getopt_long(argc, argv, ":o:f:r:nqh", longopts, NULL)) != -1) {
         switch (ch) {
+        case 'a': again = optarg; break;
         case 'o': so.outdir = optarg; break;
         case 'f':
             if (mo.nfilters == SB_MAX_FILTERS)
@@ -107,6 +146,8 @@ static int parse_and_run(int argc, char **argv, char **typed)
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
+    if (again)
+        return run_again(again, so.outdir, dry, so.quiet, argc - optind);
     int nsc = argc - optind;
     if (nsc <= 0)
         return usage_error("no scenario file given%s", "");
@@ -151,7 +192,7 @@ static int parse_and_run(int argc, char **argv, char **typed)
 const struct sb_command sb_cmd_run = {
     .name = "run",
     .usage = "serbench run SCENARIO.ini... [-o DIR] [--filter KEY=GLOB]... [--repeat N] "
-             "[--dry-run] [--quiet]",
+             "[--dry-run] [--quiet]\n       serbench run --again DIR [-o DIR2] [--dry-run] [--quiet]",
     .summary = "run scenario files: every job x strategy x allocator x repeat",
     .help =
         "Runs every job of the scenario files once per strategy x allocator x repeat,\n"
@@ -167,6 +208,10 @@ const struct sb_command sb_cmd_run = {
         "  --repeat N             run every job N times, whatever its repeat key says\n"
         "  -n, --dry-run          print the expanded matrix and exit\n"
         "  -q, --quiet            no progress; print only the summary\n"
+        "  --again DIR            run the result directory DIR again, into a new directory:\n"
+        "                         DIR/scenarios/*.ini (the scenarios as resolved: includes\n"
+        "                         and ${VAR} expanded, every default filled in) with the\n"
+        "                         options of DIR/command.txt (its -o dropped)\n"
         "\n"
         "Exit codes: 0 every run passed; 1 a run failed its integrity check, crashed or\n"
         "timed out; 2 bad input; 3 something needed is missing (allocator library,\n"

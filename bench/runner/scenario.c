@@ -3,6 +3,8 @@
  * inheritance, per-key parsing through the key table, and errors that name
  * file and line.
  */
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +68,18 @@ static int on_section(void *ctx, const char *name)
     return 0;
 }
 
+/* Keeps key = value for the resolved copy (scenario.h); -1 if it does not fit. */
+static int remember(struct sb_job *j, const struct sb_key *key, const char *value)
+{
+    size_t idx = (size_t)(key - sb_scenario_key_at(0)), n = strlen(value) + 1;
+    if (idx >= SB_MAX_KEYS || j->set_used + n > sizeof(j->set_text) || j->set_used + 1 > 65535)
+        return -1;
+    memcpy(j->set_text + j->set_used, value, n);
+    j->set_at[idx] = (unsigned short)(j->set_used + 1);
+    j->set_used += n;
+    return 0;
+}
+
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
     struct parse *ps = user;
@@ -105,6 +119,11 @@ static int on_key(void *user, const char *section, const char *name, const char 
     if (!*value) {
         sb_errf(ps->err, SB_EXIT_USAGE, "%s:%u: %s has no value; accepted: %s", file, line, name,
                 key->accepts);
+        return 0;
+    }
+    if (remember(ps->cur, key, value) < 0) {
+        sb_errf(ps->err, SB_EXIT_USAGE, "%s:%u: the job's keys are too long to keep (8 KiB)",
+                file, line);
         return 0;
     }
     if (sb_key_parse(key, ps->cur, value, &k) < 0) {
@@ -175,4 +194,56 @@ void sb_scenario_free(struct sb_scenario *sc)
     free(sc->owned);
     free(sc->jobs);
     free(sc);
+}
+
+/* A replay path relative to its scenario file, made absolute (the resolved
+ * copy lives elsewhere). */
+static void put_value(FILE *out, const struct sb_job *j, const char *name, const char *v)
+{
+    if (strcmp(name, "message") == 0 && strncmp(v, "replay:", 7) == 0 && v[7] != '/') {
+        const char *slash = strrchr(j->file, '/');
+        char dir[PATH_MAX] = ".";
+        if (slash)
+            snprintf(dir, sizeof(dir), "%.*s", (int)(slash - j->file), j->file);
+        char abs[PATH_MAX];
+        if (realpath(dir, abs))
+            fprintf(out, "replay:%s/%s\n", abs, v + 7);
+        else
+            fprintf(out, "%s\n", v);
+        return;
+    }
+    fprintf(out, "%s\n", v);
+}
+
+/* The length key (duration, bytes, messages) the job runs by. */
+static int active_length(const struct sb_job *j, const char *name)
+{
+    return (strcmp(name, "duration") == 0 && j->base.duration_ns) ||
+           (strcmp(name, "bytes") == 0 && j->base.bytes) ||
+           (strcmp(name, "messages") == 0 && j->base.messages);
+}
+
+int sb_scenario_write_resolved(const struct sb_scenario *sc, FILE *out)
+{
+    if (!sc || !out)
+        return -1;
+    fprintf(out, "# %s as it ran: includes and ${VAR} expanded, every key with its value\n"
+                 "# (set, inherited from [global], or the default).  serbench run --again\n"
+                 "# runs it again.\n", sc->path);
+    for (size_t i = 0; i < sc->njobs; i++) {
+        const struct sb_job *j = &sc->jobs[i];
+        fprintf(out, "\n[%s]\n", j->name);
+        for (size_t k = 0; k < sb_scenario_key_count(); k++) {
+            const struct sb_key *key = sb_scenario_key_at(k);
+            int set = k < SB_MAX_KEYS && j->set_at[k];
+            const char *v = set ? j->set_text + j->set_at[k] - 1 : key->dflt;
+            if (!set && strcmp(v, "-") == 0)
+                continue; /* no default: unset means absent */
+            if ((key->flags & SB_KEY_LENGTH) && !active_length(j, key->name))
+                continue; /* a job has exactly one length */
+            fprintf(out, "%s = ", key->name);
+            put_value(out, j, key->name, v);
+        }
+    }
+    return ferror(out) ? -1 : 0;
 }

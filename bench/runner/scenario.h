@@ -12,12 +12,14 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "diag.h"
 #include "opt.h"
 #include "run.h"
 
 #define SB_MAX_LIST 32 /* strategies or allocators in one job */
+#define SB_MAX_KEYS 96 /* keys in the table (runner's, transports', peers') */
 
 struct sb_job {
     char name[SB_NAME_MAX];
@@ -37,6 +39,14 @@ struct sb_job {
     unsigned repeat;
     uint64_t seed;
     uint64_t timeout_ns; /* the runner kills a run that takes longer */
+
+    /* Every key set for this job (its [global] ones included), as the
+     * parser saw it (includes and ${VAR} expanded), for the resolved copy
+     * of the scenario in each result directory: key i's value is at
+     * set_text + set_at[i] - 1 (0: not set; the table's default applies). */
+    unsigned short set_at[SB_MAX_KEYS];
+    char set_text[8192];
+    size_t set_used;
 };
 
 struct sb_scenario {
@@ -47,6 +57,13 @@ struct sb_scenario {
     void **owned; /* replay size tables the jobs point into */
     size_t nowned;
 };
+
+/*
+ * Writes sc as resolved: one section a job, every key of the table with
+ * the value it ran with (set, inherited or the default), relative replay
+ * paths made absolute.  Loading the result gives the same jobs.
+ */
+int sb_scenario_write_resolved(const struct sb_scenario *sc, FILE *out);
 
 /* Loads and validates a scenario file.  -1 with err set (one line, file:line). */
 int sb_scenario_load(const char *path, struct sb_scenario **out, struct sb_err *err);

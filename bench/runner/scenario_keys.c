@@ -381,7 +381,6 @@ static const struct sb_key keys[] = {
 };
 
 #define NCORE (sizeof(keys) / sizeof(keys[0]))
-#define SB_MAX_KEYS 96
 
 /*
  * The whole table: the runner's keys, with every key the transport and

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "again.h"
 #include "cells.h"
 #include "writers.h"
 
@@ -51,6 +52,12 @@ static int env_open(struct sb_results *res, struct sb_err *err)
     return sb_env_write(path, res->env, err);
 }
 
+static int again_open(struct sb_results *res, struct sb_err *err)
+{
+    return sb_again_write(res->dir, res->env->sc, res->env->nsc, res->env->argc, res->env->argv,
+                          err);
+}
+
 static int latest_open(struct sb_results *res, struct sb_err *err)
 {
     return res->default_dir ? sb_outdir_link_latest(res->dir, err) : 0;
@@ -67,6 +74,7 @@ static const struct sb_writer writers[] = {
     {"runs.csv", 1, runs_open, runs_add, runs_close},
     {"env.json", 0, env_open, NULL, NULL},
     {"latest", 0, latest_open, NULL, NULL},
+    {"scenarios/ and command.txt", 0, again_open, NULL, NULL},
     {"summary.md", 0, NULL, summary_add, summary_close},
     {"cells.csv", 0, NULL, NULL, cells_close},
 };

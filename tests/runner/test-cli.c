@@ -617,6 +617,56 @@ static void test_results_dir_and_latest(void **state)
     done(&r);
 }
 
+/*
+ * --again: a result directory holds the scenario as resolved (the include
+ * and ${VAR} expanded, every default written out) and the command; run
+ * again it gives the same resolved scenario and the same runs.
+ */
+static void test_again_reproduces(void **state)
+{
+    (void)state;
+    NEED_BINARY();
+    put("inc.ini", "[global]\nbuffer = 16KiB\n");
+    put("again.ini", "include inc.ini\n[global]\nmessage = fixed:${AGAIN_SIZE}\n"
+                     "[t]\nstrategies = ring_spsc, bip\nduration = 100ms\n");
+    const char *env[] = {"AGAIN_SIZE=48", NULL};
+    const char *args[] = {"run", "again.ini", "--repeat", "2", "--filter", "strategy=bip",
+                          "-o", "again1", "--quiet", NULL};
+    struct result r = run(args, env, 60);
+    assert_int_equal(r.code, 0);
+    done(&r);
+    char *first = slurp(at("again1/scenarios/again.ini"));
+    assert_non_null(first);
+    assert_non_null(strstr(first, "message = fixed:48\n")); /* ${VAR} expanded */
+    assert_non_null(strstr(first, "buffer = 16KiB\n"));     /* the include's key */
+    assert_non_null(strstr(first, "overflow = block\n"));   /* a default, written out */
+    assert_null(strstr(first, "include inc.ini"));
+    const char *again[] = {"run", "--again", "again1", "-o", "again2", NULL};
+    r = run(again, NULL, 60); /* no AGAIN_SIZE now: the resolved copy does not need it */
+    assert_int_equal(r.code, 0);
+    done(&r);
+    char *second = slurp(at("again2/scenarios/again.ini"));
+    assert_non_null(second);
+    /* the same jobs, key for key (the first comment line names the source) */
+    assert_string_equal(strchr(first, '\n'), strchr(second, '\n'));
+    struct table a, b;
+    read_table(at("again1/runs.csv"), &a);
+    read_table(at("again2/runs.csv"), &b);
+    assert_int_equal(a.n, 2); /* bip only, two repeats */
+    assert_int_equal(b.n, a.n);
+    for (size_t i = 0; i < a.n; i++) {
+        assert_string_equal(cell(&a, i, "strategy"), cell(&b, i, "strategy"));
+        assert_string_equal(cell(&a, i, "seed"), cell(&b, i, "seed"));
+        assert_string_equal(cell(&a, i, "cfg_message"), cell(&b, i, "cfg_message"));
+    }
+    free_table(&a);
+    free_table(&b);
+    free(first);
+    free(second);
+    const char *bad[] = {"run", "--again", "nowhere", NULL};
+    expect_error(bad, 2, "--again nowhere: no command.txt there", NULL);
+}
+
 static void test_allocators_verified(void **state)
 {
     (void)state;
@@ -779,6 +829,7 @@ int main(void)
         cmocka_unit_test(test_docs_match_the_tables),
         cmocka_unit_test(test_smoke_end_to_end),
         cmocka_unit_test(test_results_dir_and_latest),
+        cmocka_unit_test(test_again_reproduces),
         cmocka_unit_test(test_allocators_verified),
         cmocka_unit_test(test_missing_allocator_library),
         cmocka_unit_test(test_bogus_preload_is_not_measured),
