@@ -10,6 +10,7 @@
 
 #include "peer.h"
 #include "proc.h"
+#include "table.h"
 
 static const struct sb_peer_kind *const peers[] = {
     &sb_peer_echo,
@@ -17,26 +18,12 @@ static const struct sb_peer_kind *const peers[] = {
     &sb_peer_board,
 };
 
-#define COUNT (sizeof(peers) / sizeof(peers[0]))
+/* sb_peer_kind_count, _at, and peer_lookup by exact name. */
+SB_TABLE_LOOKUP(sb_peer_kind, struct sb_peer_kind, peers)
 
-size_t sb_peer_kind_count(void)
+const struct sb_peer_kind *sb_peer_kind_of(const struct sb_link_params *lp)
 {
-    return COUNT;
-}
-
-const struct sb_peer_kind *sb_peer_kind_at(size_t i)
-{
-    return i < COUNT ? peers[i] : NULL;
-}
-
-const struct sb_peer_kind *sb_peer_kind_find(const char *name)
-{
-    if (!name || !name[0])
-        name = "echo";
-    for (size_t i = 0; i < COUNT; i++)
-        if (strcmp(peers[i]->name, name) == 0)
-            return peers[i];
-    return NULL;
+    return sb_peer_kind_find(lp->peer[0] ? lp->peer : "echo");
 }
 
 /* peer = board: the hardware on a serial port; serbench starts nothing. */
@@ -56,7 +43,7 @@ int sb_peer_start(const struct sb_link_params *lp, const char *path, uint64_t se
                   struct sb_peer *peer, struct sb_err *err)
 {
     memset(peer, 0, sizeof(*peer));
-    const struct sb_peer_kind *k = sb_peer_kind_find(lp->peer);
+    const struct sb_peer_kind *k = sb_peer_kind_of(lp);
     if (!k || !(k->flags & SB_PEER_SPAWNED)) {
         sb_errf(err, SB_EXIT_USAGE, "peer = %s: transport = pty runs echo or nrf52840-sim",
                 lp->peer);

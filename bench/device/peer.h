@@ -69,8 +69,10 @@ struct sb_peer_kind {
 
 size_t sb_peer_kind_count(void);
 const struct sb_peer_kind *sb_peer_kind_at(size_t i); /* NULL past the end */
-/* By name ("" = echo, the default); NULL if none. */
+/* By name; NULL if none. */
 const struct sb_peer_kind *sb_peer_kind_find(const char *name);
+/* The peer a job's link names ("" = echo, the default); NULL if none. */
+const struct sb_peer_kind *sb_peer_kind_of(const struct sb_link_params *lp);
 
 extern const struct sb_peer_kind sb_peer_echo;
 extern const struct sb_peer_kind sb_peer_nrf52840_sim;

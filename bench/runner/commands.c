@@ -4,36 +4,19 @@
 
 #include "commands.h"
 #include "suggest.h"
+#include "table.h"
 
 #define SB_COMMAND_ENTRY(n) &sb_cmd_##n,
 static const struct sb_command *const commands[] = {SB_COMMANDS(SB_COMMAND_ENTRY)};
 #undef SB_COMMAND_ENTRY
 
-#define COUNT (sizeof(commands) / sizeof(commands[0]))
-
-size_t sb_command_count(void)
-{
-    return COUNT;
-}
-
-const struct sb_command *sb_command_at(size_t i)
-{
-    return i < COUNT ? commands[i] : NULL;
-}
-
-const struct sb_command *sb_command_find(const char *name)
-{
-    for (size_t i = 0; name && i < COUNT; i++)
-        if (strcmp(commands[i]->name, name) == 0)
-            return commands[i];
-    return NULL;
-}
+SB_TABLE_LOOKUP(sb_command, struct sb_command, commands)
 
 const char *sb_command_nearest(const char *name)
 {
-    const char *names[COUNT];
+    const char *names[sizeof(commands) / sizeof(commands[0])];
     size_t n = 0;
-    for (size_t i = 0; i < COUNT; i++)
+    for (size_t i = 0; i < sb_command_count(); i++)
         if (!commands[i]->hidden)
             names[n++] = commands[i]->name;
     return sb_nearest(name, names, n);
@@ -49,7 +32,7 @@ void sb_usage(void *stream)
             "       serbench --help | --version\n"
             "\n"
             "commands:\n");
-    for (size_t i = 0; i < COUNT; i++)
+    for (size_t i = 0; i < sb_command_count(); i++)
         if (!commands[i]->hidden)
             fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(out,

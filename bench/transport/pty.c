@@ -241,7 +241,7 @@ static int pty_available(char *why, size_t len)
 /* The peer is one serbench can start, and its own keys make sense. */
 static int pty_check(const struct sb_run_params *p, char *why, size_t len)
 {
-    const struct sb_peer_kind *k = sb_peer_kind_find(p->link.peer);
+    const struct sb_peer_kind *k = sb_peer_kind_of(&p->link);
     if (!k || !(k->flags & SB_PEER_SPAWNED)) {
         snprintf(why, len, "peer = %s: transport = pty runs echo or nrf52840-sim", p->link.peer);
         return -1;

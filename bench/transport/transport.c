@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "peer.h"
+#include "table.h"
 #include "transport.h"
 #include "units.h"
 
@@ -16,32 +17,14 @@ static const struct sb_transport_ops *const transports[] = {
     &sb_transport_serial_ops,
 };
 
-#define COUNT (sizeof(transports) / sizeof(transports[0]))
-
-size_t sb_transport_count(void)
-{
-    return COUNT;
-}
-
-const struct sb_transport_ops *sb_transport_at(size_t i)
-{
-    return i < COUNT ? transports[i] : NULL;
-}
-
-const struct sb_transport_ops *sb_transport_find(const char *name)
-{
-    for (size_t i = 0; name && i < COUNT; i++)
-        if (strcmp(transports[i]->name, name) == 0)
-            return transports[i];
-    return NULL;
-}
+SB_TABLE_LOOKUP(sb_transport, struct sb_transport_ops, transports)
 
 /* "mem, pty, serial" for messages. */
 static const char *transport_names(char *buf, size_t len)
 {
     size_t o = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < COUNT && o < len; i++)
+    for (size_t i = 0; i < sb_transport_count() && o < len; i++)
         o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", transports[i]->name);
     return buf;
 }
