@@ -9,7 +9,8 @@
  *
  * Threading: every strategy is safe for one producer thread and one consumer
  * thread at a time.  Strategies with SBUF_CAP_MULTI_PRODUCER are also safe
- * for several producers.  Producer calls: write_reserve, write_commit, write.
+ * for several producers.  Producer calls: write_reserve, write_reserve_min,
+ * write_commit, write, write_all.
  * Consumer calls: read_view, read_release, read, peek, readline, clear.
  * sbuf_stats and sbuf_used are exact when the buffer is quiescent; while both
  * sides run they are a snapshot that may be stale by one operation.
@@ -132,7 +133,11 @@ struct sbuf_ops {
      * SBUF_ABI_VERSION as the table's author compiled it.  The first member
      * in every version, so that any libsbuf can read it before trusting the
      * rest of the layout.  Built-in tables set it with a designated
-     * initializer (.abi = SBUF_ABI_VERSION); so must every other.
+     * initializer (.abi = SBUF_ABI_VERSION); so must every other:
+     * sbuf_registry_add refuses anything else with SBUF_EABI.
+     * sbuf_create_ops refuses another version too, but lets 0 through: a
+     * table compiled against these very headers that never set the field
+     * (an older or newer table cannot read 0 here).
      */
     unsigned abi;
     const char *name;    /* registry key, e.g. "ring_spsc" */
@@ -181,7 +186,8 @@ struct sbuf_ops {
      * its cached copy of the consumer's index first and reloads the real
      * one only when the cache says n does not fit).  NULL: the generic
      * version reserves and abandons the reservation when it is too small.
-     * It never grows the buffer.  sbuf_write_all uses it when present.
+     * It never grows the buffer.  sbuf_write_all uses it, when present, to
+     * decide, and then copies through the strategy's write if it has one.
      */
     size_t (*write_reserve_min)(struct sbuf *b, size_t n, struct sbuf_span v[2]);
 
@@ -191,7 +197,8 @@ struct sbuf_ops {
     void (*clear)(struct sbuf *b);
 };
 
-/* Create by registry name (see registry.h) or by ops table; *out on success. */
+/* Create by registry name (see registry.h) or by ops table; *out on success.
+ * A table built for another SBUF_ABI_VERSION is SBUF_EABI (see abi above). */
 int sbuf_create(const char *name, const struct sbuf_config *cfg, struct sbuf **out);
 int sbuf_create_ops(const struct sbuf_ops *ops, const struct sbuf_config *cfg,
                     struct sbuf **out);
