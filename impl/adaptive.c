@@ -117,7 +117,7 @@ static int adaptive_create(const struct sbuf_config *cfg, struct sbuf **out)
     if (rc)
         return rc;
     struct adaptive *a = hdr;
-    sbuf__init(&a->base, &sbuf_adaptive_ops);
+    sbuf_header_init(&a->base, &sbuf_adaptive_ops);
     memset((uint8_t *)a + sizeof(a->base), 0, sizeof(*a) - sizeof(a->base));
     if (pthread_mutex_init(&a->mu, NULL) != 0) {
         sbuf__parts_destroy(&a->base, sizeof(*a), data, cfg->capacity);
@@ -137,10 +137,10 @@ static void adaptive_destroy(struct sbuf *b)
     struct adaptive *a = ADAPT(b);
     for (int i = 0; i < 2; i++)
         if (a->retired[i].p)
-            sbuf__free(a->retired[i].p, a->retired[i].size);
-    sbuf__free(a->data, a->size);
+            sbuf_mem_free(a->retired[i].p, a->retired[i].size);
+    sbuf_mem_free(a->data, a->size);
     pthread_mutex_destroy(&a->mu);
-    sbuf__free(a, sizeof(*a));
+    sbuf_mem_free(a, sizeof(*a));
 }
 
 /* ---- resizing (producer thread, mu held) ----------------------------- */
@@ -172,12 +172,12 @@ static int consumer_sees(const struct adaptive *a, const uint8_t *p)
 /* Moves the data to a new array of newsize bytes; on ENOMEM nothing changes. */
 static int resize_locked(struct adaptive *a, size_t newsize)
 {
-    uint8_t *fresh = sbuf__alloc(&a->base, newsize, SBUF__CACHE_LINE);
+    uint8_t *fresh = sbuf_mem_alloc(&a->base, newsize, SBUF_CACHE_LINE);
     if (!fresh)
         return SBUF_ENOMEM;
     struct sbuf_span v[2];
-    sbuf__ring_spans(a->data, a->size, a->start, a->used, v);
-    sbuf__copy_from_spans(v, fresh, a->used);
+    sbuf_ring_spans(a->data, a->size, a->start, a->used, v);
+    sbuf_spans_copy_out(v, fresh, a->used);
     a->base.prod.bytes_copied += a->used;
     a->base.prod.resizes++;
     if (consumer_sees(a, a->data)) {
@@ -188,7 +188,7 @@ static int resize_locked(struct adaptive *a, size_t newsize)
         a->retired[i].p = a->data;
         a->retired[i].size = a->size;
     } else {
-        sbuf__free(a->data, a->size);
+        sbuf_mem_free(a->data, a->size);
     }
     a->data = fresh;
     a->size = newsize;
@@ -232,7 +232,7 @@ static size_t adaptive_write_reserve(struct sbuf *b, struct sbuf_span v[2])
 {
     struct adaptive *a = ADAPT(b);
     pthread_mutex_lock(&a->mu);
-    size_t n = sbuf__ring_spans(a->data, a->size, pos_of(a, a->used), a->size - a->used, v);
+    size_t n = sbuf_ring_spans(a->data, a->size, pos_of(a, a->used), a->size - a->used, v);
     pthread_mutex_unlock(&a->mu);
     return n;
 }
@@ -243,7 +243,7 @@ static void adaptive_write_commit(struct sbuf *b, size_t n)
     pthread_mutex_lock(&a->mu);
     if (n) {
         a->used += n;
-        sbuf__note_level(b, a->used);
+        sbuf_note_level(b, a->used);
         window_add(a);
         maybe_shrink_locked(a);
     }
@@ -255,7 +255,7 @@ static void drop_unseen_locked(struct adaptive *a)
 {
     for (int i = 0; i < 2; i++) {
         if (a->retired[i].p && !consumer_sees(a, a->retired[i].p)) {
-            sbuf__free(a->retired[i].p, a->retired[i].size);
+            sbuf_mem_free(a->retired[i].p, a->retired[i].size);
             a->retired[i].p = NULL;
         }
     }
@@ -265,7 +265,7 @@ static size_t view_locked(struct adaptive *a, size_t offset, struct sbuf_span v[
 {
     size_t n = offset < a->used ? a->used - offset : 0;
     /* n == 0 still fills the spans: empty, and in bounds. */
-    return sbuf__ring_spans(a->data, a->size, n ? pos_of(a, offset) : 0, n, v);
+    return sbuf_ring_spans(a->data, a->size, n ? pos_of(a, offset) : 0, n, v);
 }
 
 static size_t adaptive_view_at(struct sbuf *b, size_t offset, struct sbuf_span v[2])
@@ -338,6 +338,7 @@ static size_t adaptive_capacity(struct sbuf *b)
 }
 
 const struct sbuf_ops sbuf_adaptive_ops = {
+    .abi = SBUF_ABI_VERSION,
     .name = "adaptive",
     .summary = "ring that doubles when a write does not fit and halves when mean use < 25 %",
     .caps = SBUF_CAP_GROWS,

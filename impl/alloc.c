@@ -1,6 +1,6 @@
 /*
  * alloc.c - the single allocation hook.  Every byte libsbuf allocates comes
- * through sbuf__alloc, so benchmarks can count allocations per iteration and
+ * through sbuf_mem_alloc, so benchmarks can count allocations per iteration and
  * a firmware build can run with no heap at all.
  */
 #include <stdatomic.h>
@@ -12,7 +12,7 @@
 static void *default_alloc(void *ctx, size_t size, size_t align)
 {
     (void)ctx;
-    /* aligned_alloc wants size to be a multiple of align: sbuf__alloc rounds. */
+    /* aligned_alloc wants size to be a multiple of align: sbuf_mem_alloc rounds. */
     return aligned_alloc(align, size);
 }
 
@@ -54,7 +54,7 @@ static const struct sbuf_allocator *active(void)
     return current_set ? &current : &default_allocator;
 }
 
-void *sbuf__alloc(struct sbuf *owner, size_t size, size_t align)
+void *sbuf_mem_alloc(struct sbuf *owner, size_t size, size_t align)
 {
     const struct sbuf_allocator *a = active();
     if (!a->alloc || size == 0 || align == 0 || (align & (align - 1)))
@@ -71,7 +71,7 @@ void *sbuf__alloc(struct sbuf *owner, size_t size, size_t align)
     return p;
 }
 
-void sbuf__free(void *p, size_t size)
+void sbuf_mem_free(void *p, size_t size)
 {
     const struct sbuf_allocator *a = active();
     if (p && a->free)
@@ -82,16 +82,16 @@ int sbuf__parts_create(const struct sbuf_config *cfg, size_t hdr_size, size_t da
                        void **hdr, uint8_t **data)
 {
     if (cfg->storage) {
-        *hdr = sbuf__align_up(cfg->storage, SBUF__CACHE_LINE);
+        *hdr = sbuf__align_up(cfg->storage, SBUF_CACHE_LINE);
         *data = (uint8_t *)*hdr + hdr_size;
         return SBUF_OK;
     }
-    *hdr = sbuf__alloc(NULL, hdr_size, SBUF__CACHE_LINE);
+    *hdr = sbuf_mem_alloc(NULL, hdr_size, SBUF_CACHE_LINE);
     if (!*hdr)
         return SBUF_ENOMEM;
-    *data = sbuf__alloc(NULL, data_size, SBUF__CACHE_LINE);
+    *data = sbuf_mem_alloc(NULL, data_size, SBUF_CACHE_LINE);
     if (!*data) {
-        sbuf__free(*hdr, hdr_size);
+        sbuf_mem_free(*hdr, hdr_size);
         return SBUF_ENOMEM;
     }
     return SBUF_OK;
@@ -109,6 +109,6 @@ void sbuf__parts_destroy(struct sbuf *b, size_t hdr_size, void *data, size_t dat
 {
     if (b->static_storage)
         return;
-    sbuf__free(data, data_size);
-    sbuf__free(b, hdr_size);
+    sbuf_mem_free(data, data_size);
+    sbuf_mem_free(b, hdr_size);
 }

@@ -59,14 +59,14 @@ struct bip {
     size_t size; /* bytes in data: capacity + 1 */
     /* Producer's line. */
     struct {
-        alignas(SBUF__CACHE_LINE) _Atomic size_t w;
+        alignas(SBUF_CACHE_LINE) _Atomic size_t w;
         _Atomic size_t last;
         size_t cached_r; /* the consumer's r as last seen: free space only grows past it */
         size_t resv_at;  /* where the open reservation starts: w, or 0 for a wrap */
     } p;
     /* Consumer's line. */
     struct {
-        alignas(SBUF__CACHE_LINE) _Atomic size_t r;
+        alignas(SBUF_CACHE_LINE) _Atomic size_t r;
         size_t view_last; /* the open view ends at last: r wraps to 0 there */
         int view_wraps;
     } c;
@@ -83,7 +83,7 @@ static size_t bip_storage_size(const struct sbuf_config *cfg)
 
 static void bip_init(struct bip *q, uint8_t *data, size_t size)
 {
-    sbuf__init(&q->base, &sbuf_bip_ops);
+    sbuf_header_init(&q->base, &sbuf_bip_ops);
     q->data = data;
     q->size = size;
     atomic_init(&q->p.w, 0);
@@ -203,7 +203,7 @@ static inline void publish(struct bip *q, size_t new_w, size_t wrapped_at, int w
      * not touch the consumer's line. */
     size_t last = atomic_load_explicit(&q->p.last, memory_order_relaxed);
     if (level(new_w, q->p.cached_r, last) > q->base.prod.peak_used)
-        sbuf__note_level(&q->base, level(new_w, load_r(q), last));
+        sbuf_note_level(&q->base, level(new_w, load_r(q), last));
 }
 
 static void bip_write_commit(struct sbuf *b, size_t n)
@@ -372,6 +372,7 @@ static size_t bip_capacity(struct sbuf *b)
 }
 
 const struct sbuf_ops sbuf_bip_ops = {
+    .abi = SBUF_ABI_VERSION,
     .name = "bip",
     .summary = "bip-buffer: two regions, every view one span, no MMU (runs on the nRF52840)",
     .caps = SBUF_CAP_CONTIGUOUS | SBUF_CAP_STATIC,

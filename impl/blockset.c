@@ -31,7 +31,7 @@ void sbuf__blockset_fini(struct sbuf__blockset *s, void (*each)(void *block, siz
         if (k && !(k & RETIRED))
             each((void *)k, s->slots[i].val, ctx);
     }
-    sbuf__free(s->slots, s->cap * sizeof(*s->slots));
+    sbuf_mem_free(s->slots, s->cap * sizeof(*s->slots));
     sbuf__blockset_init(s);
 }
 
@@ -69,7 +69,7 @@ static int rebuild(struct sbuf__blockset *s)
     size_t cap = s->cap < MIN_SLOTS ? MIN_SLOTS : s->cap;
     while ((s->live + 1) > cap / 4)
         cap *= 2;
-    struct sbuf__blockset_slot *slots = sbuf__alloc(NULL, cap * sizeof(*slots), SBUF__CACHE_LINE);
+    struct sbuf__blockset_slot *slots = sbuf_mem_alloc(NULL, cap * sizeof(*slots), SBUF_CACHE_LINE);
     if (!slots)
         return SBUF_ENOMEM;
     memset(slots, 0, cap * sizeof(*slots));
@@ -82,7 +82,7 @@ static int rebuild(struct sbuf__blockset *s)
         if (k && !(k & RETIRED))
             *probe(s, k) = old.slots[i];
     }
-    sbuf__free(old.slots, old.cap * sizeof(*old.slots));
+    sbuf_mem_free(old.slots, old.cap * sizeof(*old.slots));
     return SBUF_OK;
 }
 

@@ -84,7 +84,7 @@ struct chunks {
     int refuse;
     /* Producer's line. */
     struct {
-        alignas(SBUF__CACHE_LINE) _Atomic uint64_t head;
+        alignas(SBUF_CACHE_LINE) _Atomic uint64_t head;
         _Atomic size_t cap;        /* only the producer stores it; others read a statistic */
         _Atomic uint64_t misses;   /* one writer: plain load + store */
         _Atomic uint64_t fallbacks;
@@ -95,7 +95,7 @@ struct chunks {
     } p;
     /* Consumer's line. */
     struct {
-        alignas(SBUF__CACHE_LINE) _Atomic uint64_t tail;
+        alignas(SBUF_CACHE_LINE) _Atomic uint64_t tail;
         uint64_t cached_head;
     } c;
 };
@@ -158,10 +158,10 @@ static void chunks_free_parts(struct chunks *c)
     if (c->pool)
         sbuf_pool_destroy(c->pool);
     if (c->pool_mem)
-        sbuf__free(c->pool_mem, c->pool_mem_size);
+        sbuf_mem_free(c->pool_mem, c->pool_mem_size);
     if (c->desc)
-        sbuf__free(c->desc, c->nslots * sizeof(*c->desc));
-    sbuf__free(c, sizeof(*c));
+        sbuf_mem_free(c->desc, c->nslots * sizeof(*c->desc));
+    sbuf_mem_free(c, sizeof(*c));
 }
 
 static int chunks_create(const struct sbuf_config *cfg, struct sbuf **out)
@@ -180,10 +180,10 @@ static int chunks_create(const struct sbuf_config *cfg, struct sbuf **out)
     if (!pool_size)
         return SBUF_ERANGE;
 
-    struct chunks *c = sbuf__alloc(NULL, sizeof(*c), SBUF__CACHE_LINE);
+    struct chunks *c = sbuf_mem_alloc(NULL, sizeof(*c), SBUF_CACHE_LINE);
     if (!c)
         return SBUF_ENOMEM;
-    sbuf__init(&c->base, &sbuf_chunks_ops);
+    sbuf_header_init(&c->base, &sbuf_chunks_ops);
     memset((uint8_t *)c + sizeof(c->base), 0, sizeof(*c) - sizeof(c->base));
     c->bs = g.bs;
     c->fb_size = g.bs < sizeof(void *) ? sizeof(void *) : g.bs;
@@ -198,8 +198,8 @@ static int chunks_create(const struct sbuf_config *cfg, struct sbuf **out)
     atomic_init(&c->c.tail, 0);
 
     /* The pool lives in memory we allocate, so its bytes are counted as ours. */
-    c->desc = sbuf__alloc(&c->base, c->nslots * sizeof(*c->desc), SBUF__CACHE_LINE);
-    c->pool_mem = c->desc ? sbuf__alloc(&c->base, pool_size, SBUF__CACHE_LINE) : NULL;
+    c->desc = sbuf_mem_alloc(&c->base, c->nslots * sizeof(*c->desc), SBUF_CACHE_LINE);
+    c->pool_mem = c->desc ? sbuf_mem_alloc(&c->base, pool_size, SBUF_CACHE_LINE) : NULL;
     if (!c->pool_mem) {
         chunks_free_parts(c);
         return SBUF_ENOMEM;
@@ -224,12 +224,12 @@ static void chunks_destroy(struct sbuf *b)
      * yet reclaimed (read or not); pool blocks go with the pool's memory. */
     while (c->p.spare) {
         void *next = *(void **)c->p.spare;
-        sbuf__free(c->p.spare, c->fb_size);
+        sbuf_mem_free(c->p.spare, c->fb_size);
         c->p.spare = next;
     }
     for (uint64_t k = c->p.reclaimed; k < c->p.next_block; k++)
         if (slot(c, k)->fallback)
-            sbuf__free(slot(c, k)->data, c->fb_size);
+            sbuf_mem_free(slot(c, k)->data, c->fb_size);
     chunks_free_parts(c);
 }
 
@@ -277,19 +277,35 @@ static int acquire_block(struct chunks *c, uint64_t k)
     return 1;
 }
 
-static size_t chunks_write_reserve(struct sbuf *b, struct sbuf_span v[2])
+/*
+ * Free bytes, with head's value in *head.  The consumer's tail is reloaded
+ * only when the cached copy shows less than want bytes free (write_reserve:
+ * none at all).
+ */
+static inline size_t free_room(struct chunks *c, size_t want, uint64_t *head)
 {
-    struct chunks *c = CHUNKS(b);
     /* Own counters: only this thread stores them, relaxed is enough. */
-    uint64_t head = atomic_load_explicit(&c->p.head, memory_order_relaxed);
+    *head = atomic_load_explicit(&c->p.head, memory_order_relaxed);
     size_t cap = atomic_load_explicit(&c->p.cap, memory_order_relaxed);
-    if (head - c->p.cached_tail >= cap) {
-        /* Looks full: reload.  Acquire pairs with the consumer's release of
-         * tail: its reads of the blocks it passed, and its puts of them back
-         * to the pool, happen before we reuse them or their slots. */
+    if (cap - (size_t)(*head - c->p.cached_tail) < want) {
+        /* Too full by the cache: reload.  Acquire pairs with the consumer's
+         * release of tail: its reads of the blocks it passed, and its puts of
+         * them back to the pool, happen before we reuse them or their slots. */
         c->p.cached_tail = atomic_load_explicit(&c->c.tail, memory_order_acquire);
     }
-    size_t room = cap - (size_t)(head - c->p.cached_tail);
+    return cap - (size_t)(*head - c->p.cached_tail);
+}
+
+/* Most of room that two spans hold: the rest of head's block and one more. */
+static inline size_t two_blocks(const struct chunks *c, uint64_t head, size_t room)
+{
+    size_t most = c->bs - (size_t)(head % c->bs) + c->bs;
+    return room < most ? room : most;
+}
+
+/* room free bytes from head on, as spans over the blocks they lie in. */
+static size_t spans_at(struct chunks *c, uint64_t head, size_t room, struct sbuf_span v[2])
+{
     v[0].p = v[1].p = NULL;
     v[0].n = v[1].n = 0;
     if (room == 0)
@@ -308,9 +324,36 @@ static size_t chunks_write_reserve(struct sbuf *b, struct sbuf_span v[2])
     return v[0].n + v[1].n;
 }
 
+static size_t chunks_write_reserve(struct sbuf *b, struct sbuf_span v[2])
+{
+    struct chunks *c = CHUNKS(b);
+    uint64_t head;
+    size_t room = free_room(c, 1, &head);
+    return spans_at(c, head, room, v);
+}
+
+/*
+ * All or nothing.  Its own op for two reasons: the plain reservation's
+ * stale cache may show less than n when n fits (the generic version would
+ * refuse), and a reservation it cannot grant must not take blocks from the
+ * pool, so the two-span limit is checked before any block is acquired.
+ */
+static size_t chunks_write_reserve_min(struct sbuf *b, size_t n, struct sbuf_span v[2])
+{
+    struct chunks *c = CHUNKS(b);
+    uint64_t head;
+    size_t room = free_room(c, n, &head);
+    if (two_blocks(c, head, room) < n)
+        return 0;
+    size_t got = spans_at(c, head, room, v);
+    return got >= n ? got : 0;
+}
+
 static void chunks_write_commit(struct sbuf *b, size_t n)
 {
     struct chunks *c = CHUNKS(b);
+    if (n == 0)
+        return; /* nothing to publish: leave the consumer's view of our line alone */
     uint64_t head = atomic_load_explicit(&c->p.head, memory_order_relaxed) + n;
     /* Release: the bytes written into the spans, and the descriptors of the
      * blocks they lie in, are visible before the consumer sees the new head. */
@@ -320,7 +363,7 @@ static void chunks_write_commit(struct sbuf *b, size_t n)
     if (head - c->p.cached_tail > b->prod.peak_used) {
         /* Acquire: pairs with the consumer's release of tail. */
         c->p.cached_tail = atomic_load_explicit(&c->c.tail, memory_order_acquire);
-        sbuf__note_level(b, (size_t)(head - c->p.cached_tail));
+        sbuf_note_level(b, (size_t)(head - c->p.cached_tail));
     }
 }
 
@@ -339,7 +382,7 @@ static size_t chunks_make_room(struct sbuf *b, size_t want)
         return space;
     size_t added = 0;
     while (space + added < want && cap + added + c->bs <= c->max_cap) {
-        void *blk = sbuf__alloc(b, c->fb_size, SBUF__CACHE_LINE);
+        void *blk = sbuf_mem_alloc(b, c->fb_size, SBUF_CACHE_LINE);
         if (!blk)
             break; /* the write gets what the buffer has */
         *(void **)blk = c->p.spare;
@@ -439,6 +482,7 @@ int sbuf_chunks_stats(struct sbuf *b, struct sbuf_chunks_stats *out)
 }
 
 const struct sbuf_ops sbuf_chunks_ops = {
+    .abi = SBUF_ABI_VERSION,
     .name = "chunks",
     .summary = "queue of fixed pool blocks with zero-copy block views; allocator fallback",
     .caps = SBUF_CAP_GROWS,
@@ -446,6 +490,7 @@ const struct sbuf_ops sbuf_chunks_ops = {
     .destroy = chunks_destroy,
     .write_reserve = chunks_write_reserve,
     .write_commit = chunks_write_commit,
+    .write_reserve_min = chunks_write_reserve_min,
     .read_view = chunks_read_view,
     .read_release = chunks_read_release,
     .used = chunks_used,

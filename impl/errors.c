@@ -16,6 +16,8 @@ const char *sbuf_strerror(int err)
     case SBUF_ENOENT: return "no such strategy or pool";
     case SBUF_EEXHAUSTED: return "pool exhausted";
     case SBUF_EAGAIN: return "no complete line yet";
+    case SBUF_EABI: return "strategy built for another sbuf ABI version";
+    case SBUF_EEXIST: return "a strategy by that name is already registered";
     default: return "unknown error";
     }
 }

@@ -62,11 +62,11 @@ struct mmap_log {
     int named; /* a caller's path: msync on destroy */
     /* Producer's line: its cached copy of the consumer's index. */
     struct {
-        alignas(SBUF__CACHE_LINE) uint64_t cached_tail;
+        alignas(SBUF_CACHE_LINE) uint64_t cached_tail;
     } p;
     /* Consumer's line. */
     struct {
-        alignas(SBUF__CACHE_LINE) uint64_t cached_head;
+        alignas(SBUF_CACHE_LINE) uint64_t cached_head;
     } c;
 };
 
@@ -195,17 +195,17 @@ static int mlog_create(const struct sbuf_config *cfg, struct sbuf **out)
 {
     size_t ps = page_size();
     size_t want = sbuf__pow2_ceil(cfg->capacity < ps ? ps : cfg->capacity);
-    struct mmap_log *m = sbuf__alloc(NULL, sizeof(*m), SBUF__CACHE_LINE);
+    struct mmap_log *m = sbuf_mem_alloc(NULL, sizeof(*m), SBUF_CACHE_LINE);
     if (!m)
         return SBUF_ENOMEM;
-    sbuf__init(&m->base, &sbuf_mmap_log_ops);
+    sbuf_header_init(&m->base, &sbuf_mmap_log_ops);
     m->named = cfg->path != NULL;
 
     size_t cap = 0;
     int fresh = 0;
     int rc = open_file(cfg, &m->fd);
     if (rc) {
-        sbuf__free(m, sizeof(*m));
+        sbuf_mem_free(m, sizeof(*m));
         return rc;
     }
     rc = prepare_file(m->fd, want, &cap, &fresh);
@@ -225,7 +225,7 @@ static int mlog_create(const struct sbuf_config *cfg, struct sbuf **out)
             (void)trunc;
         }
         close(m->fd); /* also drops the flock */
-        sbuf__free(m, sizeof(*m));
+        sbuf_mem_free(m, sizeof(*m));
         errno = e;
         return rc;
     }
@@ -241,7 +241,7 @@ static int mlog_create(const struct sbuf_config *cfg, struct sbuf **out)
     m->p.cached_tail = tail;
     m->c.cached_head = head;
     /* A reopened log starts at the level it was left with. */
-    sbuf__note_level(&m->base, (size_t)(head - tail));
+    sbuf_note_level(&m->base, (size_t)(head - tail));
     m->base.prod.allocations = 1;
     *out = &m->base;
     return SBUF_OK;
@@ -254,17 +254,31 @@ static void mlog_destroy(struct sbuf *b)
         msync(m->hdr, m->map_len, MS_SYNC);
     munmap(m->hdr, m->map_len);
     close(m->fd);
-    sbuf__free(m, sizeof(*m));
+    sbuf_mem_free(m, sizeof(*m));
 }
 
 /* ---- the zero-copy core ---------------------------------------------- */
 
+/* Free space as spans, reloading the consumer's index only if the cached
+ * copy shows less than want bytes free. */
+static inline size_t reserve_at_least(struct mmap_log *m, size_t want, struct sbuf_span v[2])
+{
+    uint64_t head;
+    size_t free_space = sbuf__spsc_room(mlog_ix(m), m->size, want, &head);
+    return sbuf_ring_spans(m->data, m->size, (size_t)head & m->mask, free_space, v);
+}
+
 static size_t mlog_write_reserve(struct sbuf *b, struct sbuf_span v[2])
 {
-    struct mmap_log *m = MLOG(b);
-    uint64_t head;
-    size_t free_space = sbuf__spsc_room(mlog_ix(m), m->size, 1, &head);
-    return sbuf__ring_spans(m->data, m->size, (size_t)head & m->mask, free_space, v);
+    return reserve_at_least(MLOG(b), 1, v);
+}
+
+/* As ring_spsc's.  Also needed for the contract: the generic version asks
+ * write_reserve, whose stale cache may show less than n when n fits. */
+static size_t mlog_write_reserve_min(struct sbuf *b, size_t n, struct sbuf_span v[2])
+{
+    size_t room = reserve_at_least(MLOG(b), n, v);
+    return room >= n ? room : 0;
 }
 
 static void mlog_write_commit(struct sbuf *b, size_t n)
@@ -284,7 +298,7 @@ static size_t mlog_view_at(struct sbuf *b, size_t offset, struct sbuf_span v[2])
     uint64_t tail;
     size_t avail = sbuf__spsc_ready(mlog_ix(m), offset + 1, &tail);
     size_t n = offset < avail ? avail - offset : 0;
-    return sbuf__ring_spans(m->data, m->size, (size_t)(tail + offset) & m->mask, n, v);
+    return sbuf_ring_spans(m->data, m->size, (size_t)(tail + offset) & m->mask, n, v);
 }
 
 static size_t mlog_read_view(struct sbuf *b, struct sbuf_span v[2])
@@ -308,6 +322,7 @@ static size_t mlog_capacity(struct sbuf *b)
 }
 
 const struct sbuf_ops sbuf_mmap_log_ops = {
+    .abi = SBUF_ABI_VERSION,
     .name = "mmap_log",
     .summary = "SPSC ring in a MAP_SHARED file with its indices: survives close and reopen",
     .caps = SBUF_CAP_PERSISTENT | SBUF_CAP_NEEDS_MMU,
@@ -315,6 +330,7 @@ const struct sbuf_ops sbuf_mmap_log_ops = {
     .destroy = mlog_destroy,
     .write_reserve = mlog_write_reserve,
     .write_commit = mlog_write_commit,
+    .write_reserve_min = mlog_write_reserve_min,
     .read_view = mlog_read_view,
     .read_release = mlog_read_release,
     .used = mlog_used,

@@ -18,7 +18,7 @@ void sbuf__fallback_init(struct sbuf__fallback *f)
 static void free_block(void *block, size_t size, void *ctx)
 {
     (void)ctx;
-    sbuf__free(block, size);
+    sbuf_mem_free(block, size);
 }
 
 void sbuf__fallback_fini(struct sbuf__fallback *f)
@@ -30,7 +30,7 @@ void sbuf__fallback_fini(struct sbuf__fallback *f)
 void *sbuf__fallback_get(struct sbuf__fallback *f, size_t size)
 {
     /* Allocate outside the lock: a put of another fallback block need not wait for it. */
-    void *block = sbuf__alloc(NULL, size, SBUF__POOL_ALIGN);
+    void *block = sbuf_mem_alloc(NULL, size, SBUF__POOL_ALIGN);
     if (!block)
         return NULL;
     sbuf__lock(&f->lock);
@@ -38,7 +38,7 @@ void *sbuf__fallback_get(struct sbuf__fallback *f, size_t size)
     sbuf__unlock(&f->lock);
     if (rc) {
         /* Untracked, put would refuse it: give it back and report no block. */
-        sbuf__free(block, size);
+        sbuf_mem_free(block, size);
         return NULL;
     }
     return block;
@@ -51,6 +51,6 @@ int sbuf__fallback_put(struct sbuf__fallback *f, void *block)
     int rc = sbuf__blockset_take(&f->set, block, &size);
     sbuf__unlock(&f->lock);
     if (rc == SBUF_OK)
-        sbuf__free(block, size);
+        sbuf_mem_free(block, size);
     return rc;
 }

@@ -58,11 +58,11 @@ struct pool_fixed {
     struct sbuf__pool_count count;
     /* Getter's line. */
     struct {
-        alignas(SBUF__CACHE_LINE) struct fixed_node *local;
+        alignas(SBUF_CACHE_LINE) struct fixed_node *local;
     } g;
     /* Putters' line. */
     struct {
-        alignas(SBUF__CACHE_LINE) _Atomic(struct fixed_node *) returned;
+        alignas(SBUF_CACHE_LINE) _Atomic(struct fixed_node *) returned;
     } p;
 };
 
@@ -141,7 +141,7 @@ static int fixed_create(const struct sbuf_pool_config *cfg, struct sbuf_pool **o
         *out = &f->base;
         return SBUF_OK;
     }
-    uint8_t *region = sbuf__alloc(NULL, region_size, SBUF__POOL_ALIGN);
+    uint8_t *region = sbuf_mem_alloc(NULL, region_size, SBUF__POOL_ALIGN);
     if (!region)
         return SBUF_ENOMEM;
     struct pool_fixed *f = fixed_init(region, cfg, stride, slab_off);
@@ -156,7 +156,7 @@ static void fixed_destroy(struct sbuf_pool *p)
     struct pool_fixed *f = FIXED(p);
     sbuf__fallback_fini(&f->fallback);
     if (!f->base.static_storage)
-        sbuf__free(f->region, f->region_size);
+        sbuf_mem_free(f->region, f->region_size);
 }
 
 int sbuf__pool_fixed_owns(const struct sbuf_pool *p, const void *block)

@@ -21,7 +21,7 @@
 /* Every block a pool hands out, pool or fallback, starts on a cache line:
  * two blocks never share one, so a producer filling one block and a consumer
  * draining its neighbour do not false-share. */
-#define SBUF__POOL_ALIGN SBUF__CACHE_LINE
+#define SBUF__POOL_ALIGN SBUF_CACHE_LINE
 
 extern const struct sbuf_pool_ops sbuf_pool_fixed_ops;
 
@@ -153,14 +153,14 @@ typedef _Atomic size_t sbuf__counter;
  */
 struct sbuf__pool_count {
     struct {
-        alignas(SBUF__CACHE_LINE) sbuf__counter hits;
+        alignas(SBUF_CACHE_LINE) sbuf__counter hits;
         sbuf__counter misses;
         sbuf__counter fallbacks;
         sbuf__counter peak;
         size_t seen_puts; /* puts + fallback_puts when last loaded: see count_get */
     } get;
     struct {
-        alignas(SBUF__CACHE_LINE) sbuf__counter puts; /* blocks back into the pool */
+        alignas(SBUF_CACHE_LINE) sbuf__counter puts; /* blocks back into the pool */
         sbuf__counter fallback_puts;                  /* fallback blocks freed */
         sbuf__counter errors;
     } put;

@@ -2,7 +2,7 @@
  * pool_malloc.c - the process allocator behind the pool interface: get is
  * malloc, put is free, plus the checks the others make.
  *
- * It calls malloc and free directly, not the sbuf__alloc hook.  The point
+ * It calls malloc and free directly, not the sbuf_mem_alloc hook.  The point
  * of this pool is to measure whichever allocator the process has loaded
  * (glibc, or jemalloc/mimalloc/tcmalloc under LD_PRELOAD), with the call a
  * program would make.  The hook is a different thing: tests and benchmarks
@@ -53,7 +53,7 @@ static size_t tag(size_t size, int from_hook)
 static void release(void *block, size_t val)
 {
     if (val & 1)
-        sbuf__free(block, val >> 1);
+        sbuf_mem_free(block, val >> 1);
     else
         free(block);
 }
@@ -68,7 +68,7 @@ static int malloc_create(const struct sbuf_pool_config *cfg, struct sbuf_pool **
 {
     if (cfg->block_size > SBUF_MAX_CAPACITY)
         return SBUF_ERANGE;
-    struct pool_malloc *m = sbuf__alloc(NULL, sizeof(*m), SBUF__CACHE_LINE);
+    struct pool_malloc *m = sbuf_mem_alloc(NULL, sizeof(*m), SBUF_CACHE_LINE);
     if (!m)
         return SBUF_ENOMEM;
     memset(m, 0, sizeof(*m));
@@ -89,7 +89,7 @@ static void malloc_destroy(struct sbuf_pool *p)
     struct pool_malloc *m = PM(p);
     sbuf__blockset_fini(&m->live, release_cb, NULL);
     sbuf__lock_fini(&m->lock);
-    sbuf__free(m, sizeof(*m));
+    sbuf_mem_free(m, sizeof(*m));
 }
 
 /* Claims one block of the budget; 0 when none is left. */
@@ -120,7 +120,7 @@ static void *malloc_get(struct sbuf_pool *p, size_t size)
     }
     int hit = b != NULL;
     if (!hit && m->on_exhaust == SBUF_EXHAUST_FALLBACK)
-        b = sbuf__alloc(NULL, size, SBUF__POOL_ALIGN);
+        b = sbuf_mem_alloc(NULL, size, SBUF__POOL_ALIGN);
     size_t val = tag(size, !hit);
     sbuf__lock(&m->lock);
     int rc = b ? sbuf__blockset_add(&m->live, b, val) : SBUF_OK;

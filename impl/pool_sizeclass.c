@@ -63,7 +63,7 @@ static void sizeclass_destroy(struct sbuf_pool *p)
         if (s->class[i])
             sbuf_pool_fixed_ops.destroy(s->class[i]);
     sbuf__fallback_fini(&s->fallback);
-    sbuf__free(s, sizeof(*s));
+    sbuf_mem_free(s, sizeof(*s));
 }
 
 static int sizeclass_create(const struct sbuf_pool_config *cfg, struct sbuf_pool **out)
@@ -74,7 +74,7 @@ static int sizeclass_create(const struct sbuf_pool_config *cfg, struct sbuf_pool
         return SBUF_EINVAL;
     if (cfg->blocks == 0)
         return SBUF_ERANGE;
-    struct pool_sizeclass *s = sbuf__alloc(NULL, sizeof(*s), SBUF__CACHE_LINE);
+    struct pool_sizeclass *s = sbuf_mem_alloc(NULL, sizeof(*s), SBUF_CACHE_LINE);
     if (!s)
         return SBUF_ENOMEM;
     memset(s, 0, sizeof(*s));

@@ -60,7 +60,7 @@ static int locked_create(const struct sbuf_config *cfg, struct sbuf **out)
     if (rc)
         return rc;
     struct ring_locked *r = hdr;
-    sbuf__init(&r->base, &sbuf_ring_locked_ops);
+    sbuf_header_init(&r->base, &sbuf_ring_locked_ops);
     int err = pthread_mutex_init(&r->lock, NULL);
     if (err) {
         sbuf__parts_destroy(&r->base, sizeof(*r), data, cfg->capacity);
@@ -104,7 +104,7 @@ static size_t locked_write_reserve(struct sbuf *b, struct sbuf_span v[2])
     struct ring_locked *r = RING(b);
     /* Relaxed: the lock orders every change of used. */
     size_t used = atomic_load_explicit(&r->used, memory_order_relaxed);
-    return sbuf__ring_spans(r->data, r->size, r->wr, r->size - used, v);
+    return sbuf_ring_spans(r->data, r->size, r->wr, r->size - used, v);
 }
 
 /* Producer, lock held. */
@@ -119,7 +119,7 @@ static void locked_write_commit(struct sbuf *b, size_t n)
     size_t used = atomic_load_explicit(&r->used, memory_order_relaxed) + n;
     atomic_store_explicit(&r->used, used, memory_order_relaxed);
     /* Exact: the consumer cannot release while we hold the lock. */
-    sbuf__note_level(b, used);
+    sbuf_note_level(b, used);
 }
 
 /* Consumer: snapshot under the lock, then read without it. */
@@ -130,7 +130,7 @@ static size_t locked_read_view(struct sbuf *b, struct sbuf_span v[2])
     size_t rd = r->rd;
     size_t used = atomic_load_explicit(&r->used, memory_order_relaxed);
     pthread_mutex_unlock(&r->lock);
-    return sbuf__ring_spans(r->data, r->size, rd, used, v);
+    return sbuf_ring_spans(r->data, r->size, rd, used, v);
 }
 
 /* Consumer: frees n viewed bytes. */
@@ -179,6 +179,7 @@ static size_t locked_read(struct sbuf *b, void *dst, size_t n)
 }
 
 const struct sbuf_ops sbuf_ring_locked_ops = {
+    .abi = SBUF_ABI_VERSION,
     .name = "ring_locked",
     .summary = "mutex ring for several producers, exact capacity (the CircularBuffer)",
     .caps = SBUF_CAP_MULTI_PRODUCER,

@@ -108,16 +108,16 @@ static size_t mirror_capacity_for(const struct sbuf_config *cfg)
 static int mirror_create(const struct sbuf_config *cfg, struct sbuf **out)
 {
     size_t size = mirror_capacity_for(cfg);
-    struct ring_mirror *r = sbuf__alloc(NULL, sizeof(*r), SBUF__CACHE_LINE);
+    struct ring_mirror *r = sbuf_mem_alloc(NULL, sizeof(*r), SBUF_CACHE_LINE);
     if (!r)
         return SBUF_ENOMEM;
     uint8_t *data;
     if (map_twice(size, &data) != 0) {
         int rc = errno_code(errno);
-        sbuf__free(r, sizeof(*r));
+        sbuf_mem_free(r, sizeof(*r));
         return rc;
     }
-    sbuf__init(&r->base, &sbuf_ring_mirror_ops);
+    sbuf_header_init(&r->base, &sbuf_ring_mirror_ops);
     r->data = data;
     r->size = size;
     r->mask = size - 1;
@@ -131,7 +131,7 @@ static void mirror_destroy(struct sbuf *b)
 {
     struct ring_mirror *r = MIRROR(b);
     munmap(r->data, 2 * r->size);
-    sbuf__free(r, sizeof(*r));
+    sbuf_mem_free(r, sizeof(*r));
 }
 
 /* [pos, pos+n) as one span: the second copy of the pages absorbs the wrap. */
@@ -158,6 +158,13 @@ static size_t mirror_write_reserve(struct sbuf *b, struct sbuf_span v[2])
 {
     /* SIZE_MAX: always reload, to offer all the free space there is. */
     return reserve_at_least(MIRROR(b), SIZE_MAX, v);
+}
+
+/* As ring_spsc's: the cached consumer index decides unless it says no. */
+static size_t mirror_write_reserve_min(struct sbuf *b, size_t n, struct sbuf_span v[2])
+{
+    size_t room = reserve_at_least(MIRROR(b), n, v);
+    return room >= n ? room : 0;
 }
 
 static void mirror_write_commit(struct sbuf *b, size_t n)
@@ -219,6 +226,7 @@ static size_t mirror_read(struct sbuf *b, void *dst, size_t n)
 }
 
 const struct sbuf_ops sbuf_ring_mirror_ops = {
+    .abi = SBUF_ABI_VERSION,
     .name = "ring_mirror",
     .summary = "SPSC ring on a memfd mapped twice: every view one span, nothing copied",
     .caps = SBUF_CAP_CONTIGUOUS | SBUF_CAP_NEEDS_MMU,
@@ -226,6 +234,7 @@ const struct sbuf_ops sbuf_ring_mirror_ops = {
     .destroy = mirror_destroy,
     .write_reserve = mirror_write_reserve,
     .write_commit = mirror_write_commit,
+    .write_reserve_min = mirror_write_reserve_min,
     .read_view = mirror_read_view,
     .read_release = mirror_read_release,
     .used = mirror_used,

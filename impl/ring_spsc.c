@@ -44,7 +44,7 @@ static int spsc_create(const struct sbuf_config *cfg, struct sbuf **out)
     if (rc)
         return rc;
     struct ring_spsc *r = hdr;
-    sbuf__init(&r->base, &sbuf_ring_spsc_ops);
+    sbuf_header_init(&r->base, &sbuf_ring_spsc_ops);
     r->data = data;
     r->size = size;
     r->mask = size - 1;
@@ -64,7 +64,7 @@ static void spsc_destroy(struct sbuf *b)
 static inline size_t ring_spans(struct ring_spsc *r, size_t pos, size_t n,
                                 struct sbuf_span v[2])
 {
-    return sbuf__ring_spans(r->data, r->size, pos & r->mask, n, v);
+    return sbuf_ring_spans(r->data, r->size, pos & r->mask, n, v);
 }
 
 /* Free space as spans, reloading the consumer's index only if the cached
@@ -79,6 +79,19 @@ static inline size_t reserve_at_least(struct ring_spsc *r, size_t want, struct s
 static size_t spsc_write_reserve(struct sbuf *b, struct sbuf_span v[2])
 {
     return reserve_at_least(RING(b), 1, v);
+}
+
+/*
+ * All or nothing: the cached consumer index decides first, and the real one
+ * is read (a miss on the consumer's line) only when the cache says n does
+ * not fit.  The cache only under-states free space, so it never admits too
+ * much.  sbuf_write_all comes through here: a two-thread 96-byte stream
+ * spent 10-15 % of its time in the used() this replaces.
+ */
+static size_t spsc_write_reserve_min(struct sbuf *b, size_t n, struct sbuf_span v[2])
+{
+    size_t room = reserve_at_least(RING(b), n, v);
+    return room >= n ? room : 0;
 }
 
 static void spsc_write_commit(struct sbuf *b, size_t n)
@@ -154,6 +167,7 @@ static size_t spsc_read(struct sbuf *b, void *dst, size_t n)
 }
 
 const struct sbuf_ops sbuf_ring_spsc_ops = {
+    .abi = SBUF_ABI_VERSION,
     .name = "ring_spsc",
     .summary = "lock-free SPSC ring: power-of-two mask, cached opposite index per cache line",
     .caps = SBUF_CAP_STATIC,
@@ -162,6 +176,7 @@ const struct sbuf_ops sbuf_ring_spsc_ops = {
     .storage_size = spsc_storage_size,
     .write_reserve = spsc_write_reserve,
     .write_commit = spsc_write_commit,
+    .write_reserve_min = spsc_write_reserve_min,
     .read_view = spsc_read_view,
     .read_release = spsc_read_release,
     .used = spsc_used,

@@ -24,12 +24,29 @@ int sbuf__check_create(const struct sbuf_config *cfg, struct sbuf **out)
     return SBUF_OK;
 }
 
+unsigned sbuf_abi_version(void)
+{
+    return SBUF_ABI_VERSION;
+}
+
 int sbuf_create_ops(const struct sbuf_ops *ops, const struct sbuf_config *cfg,
                     struct sbuf **out)
 {
     if (out)
         *out = NULL;
-    if (!ops || !ops->create)
+    if (!ops)
+        return SBUF_EINVAL;
+    /*
+     * abi is read before anything else: in a table built for another
+     * version, no other member can be trusted to be where we look.  0 is
+     * let through here, and only here: a table compiled against these
+     * headers that never set the field (abi is the first member in every
+     * version, so an older or newer table cannot read 0).  The registry,
+     * where tables from other builds arrive, insists on the exact value.
+     */
+    if (ops->abi != SBUF_ABI_VERSION && ops->abi != 0)
+        return SBUF_EABI;
+    if (!ops->create)
         return SBUF_EINVAL;
     int rc = sbuf__check_create(cfg, out);
     if (rc)
@@ -142,6 +159,55 @@ void sbuf_read_release(struct sbuf *b, size_t n)
     b->cons.bytes_out += n;
 }
 
+/*
+ * The all-or-nothing reservation, producer lock held.  Returns the total
+ * (>= n) or 0 with v zeroed and the strategy's reservation closed.
+ */
+static size_t reserve_min_locked(struct sbuf *b, size_t n, struct sbuf_span v[2])
+{
+    const struct sbuf_ops *ops = b->ops;
+    size_t got;
+    /* As sbuf_write_reserve: a strategy may fill in only the spans it uses. */
+    v[0].p = v[1].p = NULL;
+    v[0].n = v[1].n = 0;
+    if (ops->write_reserve_min) {
+        got = ops->write_reserve_min(b, n, v);
+        if (got >= n)
+            return got;
+        /* The op's refusal leaves nothing open; only a short "success" (a
+         * broken op) reaches here with got > 0, and commit 0 closes it. */
+        if (got)
+            ops->write_commit(b, 0);
+    } else {
+        got = ops->write_reserve(b, v);
+        if (got >= n)
+            return got;
+        ops->write_commit(b, 0); /* abandon it: commit 0 changes nothing */
+    }
+    v[0].p = v[1].p = NULL;
+    v[0].n = v[1].n = 0;
+    return 0;
+}
+
+size_t sbuf_write_reserve_min(struct sbuf *b, size_t n, struct sbuf_span v[2])
+{
+    if (!v)
+        return 0;
+    v[0].p = v[1].p = NULL;
+    v[0].n = v[1].n = 0;
+    /* n == 0 would make 0 mean both "refused" and "an empty reservation". */
+    if (!b || n == 0)
+        return 0;
+    producer_lock(b);
+    size_t got = reserve_min_locked(b, n, v);
+    if (got == 0) {
+        producer_unlock(b); /* a refusal leaves nothing open, the lock included */
+        return 0;
+    }
+    b->prod.reserved = got;
+    return got;
+}
+
 /* ---- copying calls --------------------------------------------------- */
 
 /* Copies as much of src as fits through reserve/commit; producer lock held. */
@@ -156,7 +222,7 @@ static size_t write_core(struct sbuf *b, const uint8_t *src, size_t n)
         size_t room = ops->write_reserve(b, v);
         size_t k = room < n - done ? room : n - done;
         if (k)
-            sbuf__copy_to_spans(v, src + done, k);
+            sbuf_spans_copy_in(v, src + done, k);
         ops->write_commit(b, k);
         done += k;
         if (k == 0)
@@ -193,13 +259,42 @@ size_t sbuf_write_all(struct sbuf *b, const void *src, size_t n)
     if (!b || (!src && n))
         return 0;
     producer_lock(b);
-    /* Space seen by the producer only grows until it writes: the check holds. */
-    size_t space = space_locked(b);
-    if (space < n && b->ops->make_room)
-        space = b->ops->make_room(b, n);
     size_t done = 0;
-    if (space >= n)
-        done = write_core(b, src, n);
+    struct sbuf_span v[2];
+    /*
+     * A strategy with write_reserve_min decides from what it already knows
+     * (ring_spsc: its cached copy of the consumer's index), so the common
+     * write that fits reads no line of the consumer's, where space() would
+     * read one every call.  Without the op the generic reserve_min has no
+     * such shortcut, so the space check stays the first step there.
+     */
+    if (n && b->ops->write_reserve_min && reserve_min_locked(b, n, v)) {
+        if (b->ops->write) {
+            /*
+             * A strategy's own copying path stays the one every copying
+             * write takes (a wrapper may have replaced it, as the runner's
+             * sabotage tests do): the reservation only decided, and is
+             * closed unused.  n fits: free space only grows for the producer.
+             */
+            b->ops->write_commit(b, 0);
+            done = b->ops->write(b, src, n);
+        } else {
+            sbuf_spans_copy_in(v, src, n);
+            b->ops->write_commit(b, n);
+            done = n;
+        }
+    } else if (n) {
+        /*
+         * Refused, or no op: the write may still fit in two rounds (bip's
+         * two free spans, chunks past two blocks) or after growing.  Space
+         * seen by the producer only grows until it writes: the check holds.
+         */
+        size_t space = space_locked(b);
+        if (space < n && b->ops->make_room)
+            space = b->ops->make_room(b, n);
+        if (space >= n)
+            done = write_core(b, src, n);
+    }
     b->prod.bytes_in += done;
     if (done < n)
         b->prod.overflows++;
@@ -222,7 +317,7 @@ size_t sbuf_read(struct sbuf *b, void *dst, size_t n)
             size_t avail = ops->read_view(b, v);
             size_t k = avail < n - done ? avail : n - done;
             if (k)
-                sbuf__copy_from_spans(v, (uint8_t *)dst + done, k);
+                sbuf_spans_copy_out(v, (uint8_t *)dst + done, k);
             ops->read_release(b, k);
             done += k;
             if (k == 0)
@@ -273,7 +368,7 @@ size_t sbuf_peek(struct sbuf *b, void *dst, size_t n)
         size_t k = avail < n - done ? avail : n - done;
         if (k == 0)
             break;
-        sbuf__copy_from_spans(v, (uint8_t *)dst + done, k);
+        sbuf_spans_copy_out(v, (uint8_t *)dst + done, k);
         done += k;
     }
     return done;

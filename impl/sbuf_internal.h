@@ -1,6 +1,11 @@
 /*
- * sbuf_internal.h - what strategy implementations share; not installed.
- * Public names are sbuf_*, internal ones sbuf__* (libuv's convention).
+ * sbuf_internal.h - what libsbuf's own strategies and pools share beyond
+ * the public strategy interface (sbuf/strategy.h: the header, the level
+ * note, the allocation hook, span helpers); not installed.  Public names
+ * are sbuf_*, internal ones sbuf__* (libuv's convention).
+ *
+ * tests/runner and tests/integration still include this header for struct
+ * sbuf; it includes strategy.h, so they keep compiling until they switch.
  */
 #ifndef SBUF_INTERNAL_H
 #define SBUF_INTERNAL_H
@@ -10,59 +15,7 @@
 
 #include "sbuf/pool.h"
 #include "sbuf/sbuf.h"
-
-#define SBUF__CACHE_LINE 64
-
-/*
- * The header every strategy embeds as its first member.  Producer-side and
- * consumer-side counters sit on separate cache lines so that counting does
- * not make the two threads fight over one line (false sharing).
- */
-struct sbuf {
-    const struct sbuf_ops *ops;
-    unsigned static_storage; /* created in caller memory: destroy frees nothing */
-    struct {
-        alignas(SBUF__CACHE_LINE) uint64_t bytes_in;
-        uint64_t overflows;
-        uint64_t peak_used;
-        uint64_t resizes;
-        uint64_t bytes_copied;
-        uint64_t allocations;
-        size_t reserved; /* what the open reservation returned: commit clamps to it */
-    } prod;
-    struct {
-        alignas(SBUF__CACHE_LINE) uint64_t bytes_out;
-        uint64_t underruns;
-        uint64_t discarded;
-        size_t viewed; /* what the open view returned: release clamps to it */
-    } cons;
-};
-
-/* Zeroes the header and binds the ops table. */
-static inline void sbuf__init(struct sbuf *b, const struct sbuf_ops *ops)
-{
-    memset(b, 0, sizeof(*b));
-    b->ops = ops;
-}
-
-/*
- * Strategies call this from write_commit (and their fast write path) with
- * the fill level after the commit.  It must be exact or an upper bound that
- * the strategy refines before it raises the peak: see ring_spsc.c.
- */
-static inline void sbuf__note_level(struct sbuf *b, size_t used)
-{
-    if (used > b->prod.peak_used)
-        b->prod.peak_used = used;
-}
-
-/*
- * The one allocation hook of libsbuf.  owner, when not NULL, has its
- * allocation counter bumped; creators count their own header afterwards.
- * align must be a power of two; size is rounded up to it.
- */
-void *sbuf__alloc(struct sbuf *owner, size_t size, size_t align);
-void sbuf__free(void *p, size_t size);
+#include "sbuf/strategy.h"
 
 /* p rounded up to a multiple of align (a power of two). */
 static inline void *sbuf__align_up(void *p, size_t align)
@@ -78,13 +31,13 @@ static inline void *sbuf__align_up(void *p, size_t align)
  * header onto a cache line, then the data right after it).
  * sbuf__parts_create: carves both out of cfg->storage, or makes two hook
  * allocations; SBUF_OK or SBUF_ENOMEM with nothing held.  The strategy then
- * initialises its header (sbuf__init zeroes it) and calls
+ * initialises its header (sbuf_header_init zeroes it) and calls
  * sbuf__parts_created, which records which of the two it was.
  * sbuf__parts_destroy frees what sbuf__parts_create allocated, if anything.
  */
 static inline size_t sbuf__parts_storage_size(size_t hdr_size, size_t data_size)
 {
-    return hdr_size + SBUF__CACHE_LINE + data_size;
+    return hdr_size + SBUF_CACHE_LINE + data_size;
 }
 int sbuf__parts_create(const struct sbuf_config *cfg, size_t hdr_size, size_t data_size,
                        void **hdr, uint8_t **data);
@@ -103,44 +56,6 @@ static inline size_t sbuf__pow2_ceil(size_t x)
     return p;
 }
 
-/* Copies n bytes from src into the spans, in order.  n <= their total. */
-static inline void sbuf__copy_to_spans(const struct sbuf_span v[2], const uint8_t *src,
-                                       size_t n)
-{
-    size_t a = n < v[0].n ? n : v[0].n;
-    memcpy(v[0].p, src, a);
-    if (n > a)
-        memcpy(v[1].p, src + a, n - a);
-}
-
-/*
- * Splits n bytes starting at offset off (< size) of a circular array of size
- * bytes into at most two spans: up to the end of the array, then from its
- * start.  n <= size.  Returns n.
- */
-static inline size_t sbuf__ring_spans(uint8_t *data, size_t size, size_t off, size_t n,
-                                      struct sbuf_span v[2])
-{
-    size_t first = size - off;
-    if (first > n)
-        first = n;
-    v[0].p = data + off;
-    v[0].n = first;
-    v[1].p = data;
-    v[1].n = n - first;
-    return n;
-}
-
-/* Copies n bytes out of the spans, in order.  n <= their total. */
-static inline void sbuf__copy_from_spans(const struct sbuf_span v[2], uint8_t *dst,
-                                         size_t n)
-{
-    size_t a = n < v[0].n ? n : v[0].n;
-    memcpy(dst, v[0].p, a);
-    if (n > a)
-        memcpy(dst + a, v[1].p, n - a);
-}
-
 /*
  * A strategy's copying fast path, between its own reserve and commit (or
  * view and release): copies min(n, room) bytes of src into the spans, or
@@ -151,7 +66,7 @@ static inline size_t sbuf__fill_spans(const struct sbuf_span v[2], size_t room,
 {
     size_t k = n < room ? n : room;
     if (k)
-        sbuf__copy_to_spans(v, (const uint8_t *)src, k);
+        sbuf_spans_copy_in(v, src, k);
     return k;
 }
 
@@ -160,14 +75,14 @@ static inline size_t sbuf__drain_spans(const struct sbuf_span v[2], size_t avail
 {
     size_t k = n < avail ? n : avail;
     if (k)
-        sbuf__copy_from_spans(v, (uint8_t *)dst, k);
+        sbuf_spans_copy_out(v, dst, k);
     return k;
 }
-
-#endif
 
 /* The header every pool embeds as its first member. */
 struct sbuf_pool {
     const struct sbuf_pool_ops *ops;
     unsigned static_storage;
 };
+
+#endif

@@ -44,11 +44,11 @@ struct sbuf__spsc {
 /* The indices in memory of the strategy's own: each side on its own line. */
 struct sbuf__spsc_lines {
     struct {
-        alignas(SBUF__CACHE_LINE) _Atomic sbuf__spsc_index head;
+        alignas(SBUF_CACHE_LINE) _Atomic sbuf__spsc_index head;
         sbuf__spsc_index cached_tail;
     } p;
     struct {
-        alignas(SBUF__CACHE_LINE) _Atomic sbuf__spsc_index tail;
+        alignas(SBUF_CACHE_LINE) _Atomic sbuf__spsc_index tail;
         sbuf__spsc_index cached_head;
     } c;
 };
@@ -90,6 +90,11 @@ static inline size_t sbuf__spsc_room(struct sbuf__spsc x, size_t size, size_t wa
 /* Producer: publishes n more bytes and notes the fill level in b's peak. */
 static inline void sbuf__spsc_commit(struct sbuf__spsc x, struct sbuf *b, size_t n)
 {
+    /* Nothing to publish (an abandoned reservation, or sbuf_write_all closing
+     * the one that only decided): storing head again would still take the
+     * line away from a consumer that is reading it. */
+    if (n == 0)
+        return;
     sbuf__spsc_index head = atomic_load_explicit(x.head, memory_order_relaxed) + n;
     /* Release: the bytes written into the spans are visible before the
      * consumer (or a later opener of a file-backed ring) can see the new head. */
@@ -100,7 +105,7 @@ static inline void sbuf__spsc_commit(struct sbuf__spsc x, struct sbuf *b, size_t
     if (head - *x.cached_tail > b->prod.peak_used) {
         /* Acquire, as in sbuf__spsc_room. */
         *x.cached_tail = atomic_load_explicit(x.tail, memory_order_acquire);
-        sbuf__note_level(b, (size_t)(head - *x.cached_tail));
+        sbuf_note_level(b, (size_t)(head - *x.cached_tail));
     }
 }
 

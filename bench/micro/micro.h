@@ -174,8 +174,9 @@ class StallGuard {
 };
 
 /*
- * The strategies every family covers: the registry in order, plus the
- * selftest strategy when SERBENCH_MICRO_SELFTEST=corrupt (selftest.cc).
+ * The strategies every family covers: the registry in order.  Its first
+ * call registers the selftest strategy when SERBENCH_MICRO_SELFTEST=corrupt
+ * (selftest.cc), so that one comes last.
  */
 const std::vector<const struct sbuf_ops *> &strategies();
 

@@ -76,15 +76,15 @@ static int jack_create(const struct sbuf_config *cfg, struct sbuf **out)
 {
     if (cfg->capacity > JACK_MAX_CAPACITY)
         return SBUF_ERANGE;
-    struct jack_buf *j = sbuf__alloc(NULL, sizeof(*j), SBUF__CACHE_LINE);
+    struct jack_buf *j = sbuf_mem_alloc(NULL, sizeof(*j), SBUF_CACHE_LINE);
     if (!j)
         return SBUF_ENOMEM;
     jack_ringbuffer_t *rb = jack_ringbuffer_create(cfg->capacity + 1);
     if (!rb) {
-        sbuf__free(j, sizeof(*j));
+        sbuf_mem_free(j, sizeof(*j));
         return SBUF_ENOMEM;
     }
-    sbuf__init(&j->base, &sbuf_jack_ops);
+    sbuf_header_init(&j->base, &sbuf_jack_ops);
     j->rb = rb;
     /* Our header through the hook, plus JACK's own two mallocs. */
     j->base.prod.allocations = 3;
@@ -96,7 +96,7 @@ static void jack_destroy(struct sbuf *b)
 {
     struct jack_buf *j = JBUF(b);
     jack_ringbuffer_free(j->rb);
-    sbuf__free(j, sizeof(*j));
+    sbuf_mem_free(j, sizeof(*j));
 }
 
 static size_t vector_spans(const jack_ringbuffer_data_t d[2], struct sbuf_span v[2])
@@ -128,7 +128,7 @@ static void jack_write_commit(struct sbuf *b, size_t n)
     jack_ringbuffer_write_advance(rb, n);
     /* The consumer can only lower the level meanwhile: exact or a bound it
      * has already passed, as in ring_spsc. */
-    sbuf__note_level(b, jack_ringbuffer_read_space(rb));
+    sbuf_note_level(b, jack_ringbuffer_read_space(rb));
 }
 
 static size_t jack_read_view(struct sbuf *b, struct sbuf_span v[2])
@@ -162,6 +162,7 @@ static size_t jack_capacity(struct sbuf *b)
 }
 
 const struct sbuf_ops sbuf_jack_ops = {
+    .abi = SBUF_ABI_VERSION,
     .name = "jack",
     .summary = "packaged peer: JACK's lock-free SPSC ring (libjack-jackd2), wrapped",
     .caps = 0,

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plain_ring.h"
 #include "sbt.h"
 #include "sbt_alloc.h"
 #include "sbt_io.h"
@@ -428,6 +429,145 @@ static void write_all_or_nothing(const struct sbuf_ops *ops)
     }
 }
 
+/*
+ * The contract of sbuf_write_reserve_min (sbuf.h), on a buffer the consumer
+ * leaves alone: every n up to R is granted, in spans totalling at least n,
+ * and every n above R is refused with nothing changed.  R is sbuf_space(),
+ * or with SBUF_CAP_CONTIGUOUS what one reservation offers (bip: the larger
+ * of its two free spans), which sbuf_write_reserve shows.  (chunks offers
+ * at most two blocks; at the capacities used here a block is the capacity.)
+ */
+static size_t reservable(struct sbt_io *io)
+{
+    if (!(io->ops->caps & SBUF_CAP_CONTIGUOUS))
+        return sbuf_space(io->b);
+    struct sbuf_span v[2] = {{NULL, 0}, {NULL, 0}};
+    size_t t = sbuf_write_reserve(io->b, v);
+    sbuf_write_commit(io->b, 0);
+    return t;
+}
+
+/* reserve_min(n) refused: 0, spans cleared, not a counter or a byte moved,
+ * and nothing left open (a held producer lock would hang the next write). */
+static void expect_refused(struct sbt_io *io, size_t n, size_t o, const char *why)
+{
+    const char *name = io->ops->name;
+    struct sbuf_stats before, after;
+    sbuf_stats(io->b, &before);
+    size_t space = sbuf_space(io->b);
+    uint8_t junk;
+    struct sbuf_span v[2] = {{&junk, 1}, {&junk, 1}};
+    size_t t = sbuf_write_reserve_min(io->b, n, v);
+    if (t)
+        sbuf_write_commit(io->b, 0); /* close it before the check fails */
+    SBT_CHECK(t == 0, "%s: offset %zu, level %zu: reserve_min(%zu) (%s) granted %zu", name, o,
+              sbt_io_level(io), n, why, t);
+    SBT_CHECK(!v[0].p && !v[0].n && !v[1].p && !v[1].n, "%s: a refusal left spans behind",
+              name);
+    sbuf_stats(io->b, &after);
+    SBT_CHECK(memcmp(&before, &after, sizeof(before)) == 0,
+              "%s: offset %zu: a refused reserve_min(%zu) changed the stats", name, o, n);
+    SBT_CHECK(sbuf_space(io->b) == space, "%s: offset %zu: a refusal changed space %zu -> %zu",
+              name, o, space, sbuf_space(io->b));
+    sbt_io_check(io);
+}
+
+/* reserve_min(n) granted: at least n, within the free space, apart from the
+ * readable bytes; commit bytes of the stream into it.  Returns the grant. */
+static size_t expect_granted(struct sbt_io *io, size_t n, size_t commit, size_t o)
+{
+    const char *name = io->ops->name;
+    size_t level = sbt_io_level(io), cap = sbuf_capacity(io->b);
+    struct sbuf_span r[2] = {{NULL, 0}, {NULL, 0}}, w[2];
+    size_t nr = 0;
+    if (level) { /* a view of nothing would count an underrun */
+        nr = sbuf_read_view(io->b, r);
+        sbuf_read_release(io->b, 0);
+    }
+    size_t t = sbuf_write_reserve_min(io->b, n, w);
+    int ok = t >= n && t <= cap - level && commit <= t;
+    if (ok)
+        sbt_pattern_fill_spans(w, io->seed, io->in, commit);
+    if (t)
+        sbuf_write_commit(io->b, ok ? commit : 0);
+    SBT_CHECK(ok, "%s: offset %zu, level %zu of %zu: reserve_min(%zu) gave %zu", name, o, level,
+              cap, n, t);
+    sbt_check_spans(io->ops, w, t, "write_reserve_min");
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++)
+            SBT_CHECK(!sbt_spans_overlap(&r[i], &w[j]),
+                      "%s: offset %zu: read span %d overlaps reserved span %d (%zu viewed)",
+                      name, o, i, j, nr);
+    io->in += commit;
+    if (level + commit > io->peak)
+        io->peak = level + commit;
+    sbt_io_check(io);
+    return t;
+}
+
+/*
+ * At offsets all around a small ring (every one up to 64), with the
+ * consumer having moved since the producer last looked (a cached index is
+ * stale): exactly R fits, R + 1 is refused without side effects, in both
+ * orders; grants that cross the wrap carry the stream intact.
+ */
+static void reserve_min_all_or_nothing(const struct sbuf_ops *ops)
+{
+    struct sbt_io io;
+    open_io(&io, ops, SMALL);
+    size_t cap = sbuf_capacity(io.b);
+
+    /* Arguments: 0 bytes and NULLs are refused, and leave nothing open. */
+    struct sbuf_span v[2];
+    SBT_CHECK(sbuf_write_reserve_min(io.b, 0, v) == 0 && !v[0].n && !v[1].n,
+              "%s: reserve_min(0)", ops->name);
+    SBT_CHECK(sbuf_write_reserve_min(io.b, 1, NULL) == 0, "%s: reserve_min(spans NULL)",
+              ops->name);
+    SBT_CHECK(sbuf_write_reserve_min(NULL, 1, v) == 0, "%s: reserve_min(NULL)", ops->name);
+    sbt_io_check(&io);
+    expect_refused(&io, cap + 1, 0, "more than the capacity");
+    expect_refused(&io, SIZE_MAX, 0, "SIZE_MAX");
+
+    /* Every offset of a small ring; of a page-sized one (ring_mirror,
+     * mmap_log), about 60 of them and the last. */
+    size_t step = cap <= 64 ? 1 : cap / 61;
+    for (size_t o = 0; o < cap; o = o + step < cap || o == cap - 1 ? o + step : cap - 1) {
+        move_to(&io, o);
+        sbt_io_write(&io, (o * 5 + 3) % (cap + 1));
+        sbt_io_read(&io, sbt_io_level(&io) / 3 + (o & 1));
+        size_t r = reservable(&io);
+        if (o & 1) {
+            if (r)
+                expect_granted(&io, r, r, o);
+            expect_refused(&io, reservable(&io) + 1, o, "after a grant of all of it");
+        } else {
+            expect_refused(&io, r + 1, o, "one byte more than fits");
+            if (r)
+                expect_granted(&io, r, r, o);
+        }
+        /* Smaller grants may commit less than they asked for, or nothing. */
+        sbt_io_read(&io, sbt_io_level(&io) / 2 + 1);
+        if (reservable(&io) >= 3) {
+            expect_granted(&io, 3, 2, o);
+            expect_granted(&io, 1, 0, o);
+        }
+        sbt_io_read(&io, sbt_io_level(&io)); /* every byte checked: the wrap carried them */
+    }
+
+    /* sbuf_write_all is all or nothing through the same path, at every offset. */
+    for (size_t o = 0; o < cap; o += step) {
+        move_to(&io, o);
+        sbt_io_write(&io, (o * 3) % cap);
+        sbt_io_read(&io, sbt_io_level(&io) / 2);
+        size_t space = sbuf_space(io.b);
+        if (space)
+            sbt_io_write_all(&io, space / 2 + 1);
+        sbt_io_write_all(&io, sbuf_space(io.b) + 1); /* a fixed strategy refuses it whole */
+        sbt_io_write_all(&io, sbuf_space(io.b));
+        sbt_io_read(&io, sbt_io_level(&io));
+    }
+}
+
 /* Writes a quarter of the reachable capacity at a time until a write is short. */
 static void fill_up(struct sbt_io *io, size_t limit)
 {
@@ -712,6 +852,10 @@ static void registry_lookup(const struct sbuf_ops *unused)
                       "strategy name %s registered twice", sbuf_registry_at(i)->name);
     SBT_CHECK(sbuf_registry_find("no_such_strategy") == NULL, "found a missing strategy");
     SBT_CHECK(sbuf_registry_find(NULL) == NULL, "find(NULL)");
+    /* Strategies registered at run time follow the built-ins, and are run. */
+    SBT_CHECK(sbuf_registry_find("plain_ring") == &sbt_plain_ring_ops &&
+                  sbuf_registry_at(n - 1) == &sbt_plain_ring_ops,
+              "plain_ring, registered by main, is not the last strategy");
     struct sbuf_config cfg = sbt_config(MID);
     struct sbuf *b = (struct sbuf *)&b;
     SBT_CHECK(sbuf_create("no_such_strategy", &cfg, &b) == SBUF_ENOENT && !b, "unknown name");
@@ -726,12 +870,12 @@ static void error_strings(const struct sbuf_ops *unused)
     (void)unused;
     const char *unknown = sbuf_strerror(1);
     SBT_CHECK(unknown && *unknown, "no text for an unknown code");
-    SBT_CHECK(strcmp(sbuf_strerror(SBUF_EAGAIN - 1), unknown) == 0, "code past the last");
+    SBT_CHECK(strcmp(sbuf_strerror(SBUF_EEXIST - 1), unknown) == 0, "code past the last");
     SBT_CHECK(strcmp(sbuf_strerror(INT_MIN), unknown) == 0, "INT_MIN");
-    for (int e = SBUF_OK; e >= SBUF_EAGAIN; e--) {
+    for (int e = SBUF_OK; e >= SBUF_EEXIST; e--) {
         const char *s = sbuf_strerror(e);
         SBT_CHECK(s && *s && strcmp(s, unknown) != 0, "code %d has no text", e);
-        for (int f = e - 1; f >= SBUF_EAGAIN; f--)
+        for (int f = e - 1; f >= SBUF_EEXIST; f--)
             SBT_CHECK(strcmp(s, sbuf_strerror(f)) != 0, "codes %d and %d read the same", e, f);
     }
 }
@@ -762,6 +906,9 @@ static void null_buffer(const struct sbuf_ops *unused)
 
 int main(void)
 {
+    /* A strategy built outside libsbuf from public headers, added at run
+     * time: every case below runs on it too. */
+    sbt_plain_ring_register();
     static const struct sbt_case per[] = {
         SBT_CASE(ops_table_and_create),
         SBT_CASE(tiny_capacities),
@@ -773,6 +920,7 @@ int main(void)
         SBT_CASE(wrap_every_offset),
         SBT_CASE(zero_copy_core),
         SBT_CASE(write_all_or_nothing),
+        SBT_CASE(reserve_min_all_or_nothing),
         SBT_CASE(full_empty_space_clear),
         SBT_CASE(stats_counted),
         SBT_CASE(bad_arguments),

@@ -4,6 +4,8 @@
  *
  * Per strategy, at least SERBENCH_MODEL_OPS (default 100,000) random
  * operations: reserve/commit (partial, zero, past the reservation),
+ * reserve_min/commit (granted, or refused only when no reservation could
+ * hold the size),
  * view/release (likewise), write, write_all, read, peek, readline with
  * delimiters of 1..5 bytes, find, clear.  Each is checked against the model:
  * the bytes returned, the counts, used, and every stats counter.  Buffers
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plain_ring.h"
 #include "sbt.h"
 #include "sbt_deque.h"
 #include "sbt_io.h"
@@ -228,6 +231,44 @@ static void op_reserve(struct run *r)
     pushed(r, p, k);
 }
 
+/*
+ * sbuf_write_reserve_min of a random size: granted (at least n, within the
+ * free space) with a commit of some of it, or refused with nothing open and
+ * nothing counted (check_state sees to that).  A refusal is justified only
+ * if one reservation could not hold n: above the space, or (bip, chunks)
+ * beyond what a plain reservation offers.
+ */
+static void op_reserve_min(struct run *r)
+{
+    r->what = "reserve_min/commit";
+    size_t n = random_size(r);
+    size_t space = sbuf_space(r->b), cap = sbuf_capacity(r->b);
+    struct sbuf_span v[2] = {{NULL, 0}, {NULL, 0}};
+    size_t t = sbuf_write_reserve_min(r->b, n, v);
+    if (t == 0) {
+        MCHECK(!v[0].n && !v[1].n, "refused, yet spans %zu + %zu\n", v[0].n, v[1].n);
+        struct sbuf_span w[2] = {{NULL, 0}, {NULL, 0}};
+        size_t plain = sbuf_write_reserve(r->b, w);
+        sbuf_write_commit(r->b, 0);
+        MCHECK(n == 0 || plain < n, "refused %zu, yet write_reserve offers %zu (%zu free)\n", n,
+               plain, space);
+        return;
+    }
+    int sane = n > 0 && t >= n && v[0].n + v[1].n == t && t <= cap - r->m.len;
+    size_t most = t < 4 * r->cap0 + 16 ? t : 4 * r->cap0 + 16;
+    size_t k = sbt_rng_below(&r->rng, 4) ? n : (size_t)sbt_rng_range(&r->rng, 0, most);
+    uint8_t *p = scratch(r, k + 1);
+    random_bytes(&r->rng, p, k);
+    if (sane)
+        sbt_copy_to_spans(v, p, k);
+    sbuf_write_commit(r->b, sane ? k : 0); /* closed before any check can fail */
+    MCHECK(sane, "reserve_min(%zu) granted %zu, spans %zu + %zu, %zu free\n", n, t, v[0].n,
+           v[1].n, cap - r->m.len);
+    MCHECK(n <= space, "reserve_min(%zu) granted with only %zu free\n", n, space);
+    check_spans(r, v, t);
+    pushed(r, p, k);
+}
+
 static void op_view(struct run *r)
 {
     r->what = "view/release";
@@ -319,8 +360,10 @@ static void step(struct run *r)
         op_write(r, 0);
     else if (x < 24)
         op_write(r, 1);
-    else if (x < 40)
+    else if (x < 33)
         op_reserve(r);
+    else if (x < 40)
+        op_reserve_min(r);
     else if (x < 56)
         op_view(r);
     else if (x < 72)
@@ -402,6 +445,7 @@ int main(void)
     print_message("model test: seed %" PRIu64 " (SERBENCH_SEED replays), %" PRIu64
                   " operations per strategy\n",
                   seed, total_ops);
+    sbt_plain_ring_register(); /* a strategy from outside libsbuf, held to the same model */
     static const struct sbt_case per[] = {SBT_CASE(random_ops)};
     return sbt_run("model", per, 1, NULL, 0);
 }

@@ -4,12 +4,14 @@
  * spsc: one producer and one consumer stream SERBENCH_STRESS_MB (default
  * 100) megabytes of a position-derived pattern (support/sbt_pattern.c)
  * through the buffer, each side mixing the copying calls and the zero-copy
- * core with random sizes, partial commits and partial releases; the consumer
+ * core (sbuf_write_reserve_min included) with random sizes, partial commits
+ * and partial releases; the consumer
  * checks every byte.  Afterwards, with both threads joined, the stats must
  * account for every byte, short write and empty read that the threads saw.
  *
  * multi_producer: for strategies with SBUF_CAP_MULTI_PRODUCER, four
- * producers write tagged records with sbuf_write_all and the consumer
+ * producers write tagged records with sbuf_write_all, or every other one
+ * with sbuf_write_reserve_min and a commit, and the consumer
  * checks each producer's sequence and each record's payload: a torn or
  * interleaved record shows up as a bad header or a broken sequence.
  *
@@ -28,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "plain_ring.h"
 #include "sbt.h"
 #include "sbt_io.h"
 #include "sbt_rng.h"
@@ -171,7 +174,7 @@ static void *spsc_producer(void *arg)
         if (n > sh->total - pos)
             n = (size_t)(sh->total - pos);
         size_t k;
-        switch (sbt_rng_below(&rng, 3)) {
+        switch (sbt_rng_below(&rng, 4)) {
         case 0:
             sbt_pattern_fill(buf, sh->seed, pos, n);
             k = sbuf_write(sh->b, buf, n);
@@ -184,6 +187,23 @@ static void *spsc_producer(void *arg)
             if (k != 0 && k != n)
                 stop_with(sh, "%s: write_all(%zu) tore: %zu", sh->ops->name, n, k);
             break;
+        case 2: {
+            /* All or nothing, zero-copy: a refusal is no overflow. */
+            struct sbuf_span v[2];
+            size_t t = sbuf_write_reserve_min(sh->b, n, v);
+            k = t ? n : 0;
+            if (t && t < n)
+                stop_with(sh, "%s: reserve_min(%zu) granted %zu", sh->ops->name, n, t);
+            if (k && sbt_rng_below(&rng, 4) == 0)
+                k = (size_t)sbt_rng_range(&rng, 0, k); /* a partial commit */
+            if (t && !spans_add_up(sh, v, t, "reserve_min"))
+                k = 0;
+            if (t) {
+                sbt_pattern_fill_spans(v, sh->seed, pos, k);
+                sbuf_write_commit(sh->b, k);
+            }
+            break;
+        }
         default: {
             struct sbuf_span v[2] = {{NULL, 0}, {NULL, 0}};
             size_t t = sbuf_write_reserve(sh->b, v);
@@ -345,6 +365,18 @@ static uint64_t record_seed(const struct shared *sh, unsigned id, uint32_t seq)
     return sh->seed ^ ((uint64_t)id << 56) ^ ((uint64_t)seq << 8);
 }
 
+/* sbuf_write_all's result through sbuf_write_reserve_min: the lock is held
+ * from a grant to its commit, and not at all after a refusal. */
+static size_t write_all_zc(struct sbuf *b, const uint8_t *p, size_t n)
+{
+    struct sbuf_span v[2];
+    if (sbuf_write_reserve_min(b, n, v) == 0)
+        return 0;
+    sbt_copy_to_spans(v, p, n);
+    sbuf_write_commit(b, n);
+    return n;
+}
+
 static void *mp_producer(void *arg)
 {
     struct mp_producer *me = arg;
@@ -363,7 +395,9 @@ static void *mp_producer(void *arg)
         rec[3] = (uint8_t)(len >> 8);
         memcpy(rec + 4, &seq, 4);
         sbt_pattern_fill(rec + REC_HEADER, record_seed(sh, me->id, seq), 0, len);
-        while (sbuf_write_all(sh->b, rec, REC_HEADER + len) == 0) {
+        int zc = seq & 1;
+        while ((zc ? write_all_zc(sh->b, rec, REC_HEADER + len)
+                   : sbuf_write_all(sh->b, rec, REC_HEADER + len)) == 0) {
             if (atomic_load_explicit(&sh->stop, memory_order_relaxed) ||
                 !wait_a_bit(sh, &w, "a producer"))
                 return NULL;
@@ -494,6 +528,7 @@ int main(void)
     print_message("stress: %" PRIu64 " MB per strategy and mode, seed %" PRIu64
                   " (SERBENCH_SEED)\n",
                   mb, sbt_env_u64("SERBENCH_SEED", 1));
+    sbt_plain_ring_register(); /* a strategy from outside libsbuf, stressed the same way */
     static const struct sbt_case per[] = {SBT_CASE(spsc), SBT_CASE(multi_producer)};
     return sbt_run("stress", per, 2, NULL, 0);
 }

@@ -9,7 +9,8 @@
  *
  * Threading: every strategy is safe for one producer thread and one consumer
  * thread at a time.  Strategies with SBUF_CAP_MULTI_PRODUCER are also safe
- * for several producers.  Producer calls: write_reserve, write_commit, write.
+ * for several producers.  Producer calls: write_reserve, write_reserve_min,
+ * write_commit, write, write_all.
  * Consumer calls: read_view, read_release, read, peek, readline, clear.
  * sbuf_stats and sbuf_used are exact when the buffer is quiescent; while both
  * sides run they are a snapshot that may be stale by one operation.
@@ -45,6 +46,8 @@ enum sbuf_error {
     SBUF_ENOENT = -9,     /* no strategy or pool by that name */
     SBUF_EEXHAUSTED = -10,/* a refusing pool is empty */
     SBUF_EAGAIN = -11,    /* readline: no complete line yet */
+    SBUF_EABI = -12,      /* an ops table built for another SBUF_ABI_VERSION */
+    SBUF_EEXIST = -13,    /* a strategy by that name is already registered */
 };
 
 /* A short, stable description of an SBUF_E* code ("unknown error" otherwise). */
@@ -110,10 +113,33 @@ struct sbuf_stats {
 struct sbuf;
 
 /*
+ * The version of the strategy ABI: the layout of struct sbuf_ops and of the
+ * header a strategy embeds (struct sbuf, sbuf/strategy.h), and the contract
+ * of their calls.  Bumped whenever any of those changes, so that a strategy
+ * compiled against other headers (a plugin loaded with dlopen) is refused
+ * with SBUF_EABI instead of being called through the wrong offsets.
+ * sbuf_abi_version() is the value libsbuf itself was built with.
+ */
+#define SBUF_ABI_VERSION 1u
+unsigned sbuf_abi_version(void);
+
+/*
  * A strategy's ops table.  The registry holds one per strategy; a program may
  * also pass its own to sbuf_create_ops().  Optional members may be NULL.
+ * Writing one: sbuf/strategy.h.
  */
 struct sbuf_ops {
+    /*
+     * SBUF_ABI_VERSION as the table's author compiled it.  The first member
+     * in every version, so that any libsbuf can read it before trusting the
+     * rest of the layout.  Built-in tables set it with a designated
+     * initializer (.abi = SBUF_ABI_VERSION); so must every other:
+     * sbuf_registry_add refuses anything else with SBUF_EABI.
+     * sbuf_create_ops refuses another version too, but lets 0 through: a
+     * table compiled against these very headers that never set the field
+     * (an older or newer table cannot read 0 here).
+     */
+    unsigned abi;
     const char *name;    /* registry key, e.g. "ring_spsc" */
     const char *summary; /* one line for `serbench list` */
     unsigned caps;       /* enum sbuf_caps */
@@ -151,6 +177,19 @@ struct sbuf_ops {
      * the space now.  Called by write and write_all when a write does not fit.
      */
     size_t (*make_room)(struct sbuf *b, size_t want);
+    /*
+     * Optional: write_reserve, but only if the spans can hold at least n
+     * bytes (n >= 1): then it returns their total, >= n, and a write_commit
+     * follows; otherwise it returns 0 with nothing reserved and nothing
+     * changed, and no commit follows.  A strategy provides it when it can
+     * decide more cheaply than a full reservation would (ring_spsc checks
+     * its cached copy of the consumer's index first and reloads the real
+     * one only when the cache says n does not fit).  NULL: the generic
+     * version reserves and abandons the reservation when it is too small.
+     * It never grows the buffer.  sbuf_write_all uses it, when present, to
+     * decide, and then copies through the strategy's write if it has one.
+     */
+    size_t (*write_reserve_min)(struct sbuf *b, size_t n, struct sbuf_span v[2]);
 
     /* Optional faster paths; NULL uses the generic version over the core. */
     size_t (*write)(struct sbuf *b, const void *src, size_t n);
@@ -158,7 +197,8 @@ struct sbuf_ops {
     void (*clear)(struct sbuf *b);
 };
 
-/* Create by registry name (see registry.h) or by ops table; *out on success. */
+/* Create by registry name (see registry.h) or by ops table; *out on success.
+ * A table built for another SBUF_ABI_VERSION is SBUF_EABI (see abi above). */
 int sbuf_create(const char *name, const struct sbuf_config *cfg, struct sbuf **out);
 int sbuf_create_ops(const struct sbuf_ops *ops, const struct sbuf_config *cfg,
                     struct sbuf **out);
@@ -174,6 +214,26 @@ size_t sbuf_write_reserve(struct sbuf *b, struct sbuf_span v[2]);
 void sbuf_write_commit(struct sbuf *b, size_t n);
 size_t sbuf_read_view(struct sbuf *b, struct sbuf_span v[2]);
 void sbuf_read_release(struct sbuf *b, size_t n);
+
+/*
+ * All or nothing, zero-copy: when at least n bytes (n >= 1) can be reserved,
+ * fills the spans as sbuf_write_reserve does and returns their total (>= n),
+ * and the reservation is closed by sbuf_write_commit as usual.  Otherwise
+ * returns 0 with v zeroed and NOTHING open: no commit follows (for a
+ * multi-producer strategy, the producer lock is not held), no counter moves
+ * (a refusal is not an overflow), the buffer is not grown.  n == 0 or a NULL
+ * argument returns 0 the same way.
+ *
+ * "Can be reserved" is about the total of the spans: on a buffer the
+ * consumer leaves alone, every n <= sbuf_space() is accepted, unless one
+ * reservation cannot hold all of the space: with SBUF_CAP_CONTIGUOUS the
+ * reservation is one span, so n must fit the largest contiguous free span
+ * (bip: the span at its write position or the one at offset 0, whichever is
+ * larger, and bip may therefore refuse an n <= sbuf_space(); sbuf_write_all
+ * then copies in two pieces); chunks offers the free tail of its current
+ * block and one more block.  Every n above the space is refused.
+ */
+size_t sbuf_write_reserve_min(struct sbuf *b, size_t n, struct sbuf_span v[2]);
 
 /* Copies n bytes in, or as many as fit; returns the count (overflow if short). */
 size_t sbuf_write(struct sbuf *b, const void *src, size_t n);

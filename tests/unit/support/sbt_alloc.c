@@ -48,7 +48,7 @@ out:
     return p;
 }
 
-/* sbuf__alloc rounds size up to align before calling the hook; free gets the
+/* sbuf_mem_alloc rounds size up to align before calling the hook; free gets the
  * size the strategy asked for, so compare after the same rounding. */
 static int same_size(const struct slot *s, size_t size)
 {
