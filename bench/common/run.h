@@ -93,14 +93,6 @@ struct sb_run_params {
     enum sb_overflow overflow;
 
     struct sb_link_params link;
-
-    /*
-     * Optional (NULL = by name): create the buffer from this ops table
-     * instead of looking strategy up in the registry; strategy is then only
-     * a label.  Tests use it to run a sabotaged or view-limited wrapper.
-     * A pointer into this process: it never travels to a run's child.
-     */
-    const struct sbuf_ops *ops;
 };
 
 enum sb_status {

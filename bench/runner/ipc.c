@@ -94,7 +94,6 @@ int sb_ipc_recv_params(int fd, struct sb_run_params *p, uint32_t **sizes)
     size_t rest = len - sizeof(*p);
     /* Pointers that came across belong to the parent; never use them. */
     p->message.sizes = NULL;
-    p->ops = NULL;
     if (p->message.kind != SB_MSG_REPLAY) {
         p->message.nsizes = 0;
         return rest == 0 ? 0 : -1;

@@ -25,7 +25,7 @@
 static int make_buffer(const struct sb_run_params *p, struct sbuf **out)
 {
     struct sbuf_config cfg = {.capacity = p->buffer, .max_capacity = p->max_buffer};
-    int rc = p->ops ? sbuf_create_ops(p->ops, &cfg, out) : sbuf_create(p->strategy, &cfg, out);
+    int rc = sbuf_create(p->strategy, &cfg, out);
     /* The consumer decodes in place: a frame must fit every buffer it crosses. */
     return rc ? rc : sb_workload_check_fit(p, *out);
 }

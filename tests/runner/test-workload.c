@@ -19,9 +19,11 @@
 #include "frame.h"
 #include "sbuf/registry.h"
 #include "workload.h"
-/* The wrappers below rebind a ring_spsc buffer to their own ops table: a
- * strategy binds its ops in create, through the header it embeds. */
-#include "../../impl/sbuf_internal.h"
+/* The wrappers below rebind a ring_spsc buffer to their own ops table, as
+ * any strategy binds its ops in create, through the header it embeds: the
+ * public strategy.h, as a strategy outside the tree would.  They run by
+ * name once registered (sbuf_registry_add), like a plugin. */
+#include "sbuf/strategy.h"
 
 static struct sb_run_params params(const char *strategy)
 {
@@ -217,6 +219,13 @@ static int wrapper_create(const struct sbuf_config *cfg, struct sbuf **out)
     return rc;
 }
 
+/* Registers w (again, after a change: the registry keeps the pointer). */
+static void register_strategy(const struct sbuf_ops *w)
+{
+    sbuf_registry_remove(w);
+    assert_int_equal(sbuf_registry_add(w), SBUF_OK);
+}
+
 static void wrap(struct sbuf_ops *w, const char *name)
 {
     spsc = sbuf_registry_find("ring_spsc");
@@ -225,6 +234,7 @@ static void wrap(struct sbuf_ops *w, const char *name)
     w->name = name;
     w->create = wrapper_create;
     wrapping = w;
+    register_strategy(w);
 }
 
 static struct sbuf_ops sabotaged;
@@ -274,7 +284,6 @@ static void run_sabotaged(enum sabotage m, struct sb_run_result *r)
     mode = m;
     writes = 0;
     struct sb_run_params p = params("sabotaged");
-    p.ops = &sabotaged;
     p.messages = 500;
     p.message = (struct sb_msg_spec){.kind = SB_MSG_FIXED, .lo = 64, .hi = 64};
     p.buffer = 65536; /* never full: the extra bytes always fit */
@@ -359,7 +368,6 @@ static void test_short_views(void **state)
     assert_non_null(peephole.view_at); /* peek walks past the peephole with it */
     peephole.read_view = peephole_read_view;
     struct sb_run_params p = params("peephole");
-    p.ops = &peephole;
     p.message = (struct sb_msg_spec){.kind = SB_MSG_UNIFORM, .lo = 0, .hi = 300};
     p.buffer = 1024;
     struct sb_run_result r;
@@ -425,9 +433,12 @@ static void test_refusals(void **state)
     struct sb_run_params p = params("no_such_strategy");
     assert_int_equal(sb_workload_run(&p, &r, NULL, NULL, NULL), SBUF_ENOENT);
 
-    static const struct sbuf_ops placeholder = {.name = "placeholder", .create = stub_create};
+    static struct sbuf_ops placeholder; /* a registered strategy whose create refuses */
+    placeholder = *sbuf_registry_find("ring_spsc");
+    placeholder.name = "placeholder";
+    placeholder.create = stub_create;
+    register_strategy(&placeholder);
     p = params("placeholder");
-    p.ops = &placeholder;
     assert_int_equal(sb_workload_run(&p, &r, NULL, NULL, NULL), SBUF_ENOTSUP);
 
     p = params("ring_spsc");
