@@ -68,7 +68,9 @@ enum {
     OFF_LCHECK = 8,
     OFF_SEQ = 12,
     OFF_TIME = 20,
+    OFF_INTENDED = 28,
 };
+_Static_assert(OFF_INTENDED + 8 == SB_FRAME_HEADER, "the header ends with the intended time");
 
 static inline uint32_t crc_more(uint32_t crc, const uint8_t *p, size_t n)
 {
@@ -150,7 +152,7 @@ static inline uint64_t start_word(unsigned flags, uint32_t len)
 
 /* Header and frame CRC around the payload already at buf + SB_FRAME_HEADER. */
 static inline size_t seal(uint8_t *buf, unsigned flags, uint64_t seq, uint32_t len,
-                          uint64_t send_ns)
+                          uint64_t send_ns, uint64_t intended_ns)
 {
     /* Built in a register, stored once: the length check never reloads
      * bytes stored a moment ago (a load spanning several smaller stores
@@ -160,6 +162,7 @@ static inline size_t seal(uint8_t *buf, unsigned flags, uint64_t seq, uint32_t l
     put_le32(buf + OFF_LCHECK, sb_crc32_u64(w));
     put_le64(buf + OFF_SEQ, seq);
     put_le64(buf + OFF_TIME, send_ns);
+    put_le64(buf + OFF_INTENDED, intended_ns);
     seal_crc(buf, len);
     return sb_frame_size(len);
 }
@@ -169,23 +172,30 @@ size_t sb_frame_seal(uint8_t *buf, size_t cap, unsigned flags, uint64_t seq, uin
 {
     if (!buf || len > SB_FRAME_MAX_PAYLOAD || cap < sb_frame_size(len) || flags > 0xff)
         return 0;
-    return seal(buf, flags, seq, len, send_ns);
+    return seal(buf, flags, seq, len, send_ns, send_ns);
+}
+
+size_t sb_frame_encode_paced(uint8_t *buf, size_t cap, uint64_t seq, uint32_t len,
+                             uint64_t send_ns, uint64_t intended_ns)
+{
+    if (!buf || len > SB_FRAME_MAX_PAYLOAD || cap < sb_frame_size(len))
+        return 0;
+    sb_payload_fill(seq, buf + SB_FRAME_HEADER, len);
+    return seal(buf, 0, seq, len, send_ns, intended_ns);
 }
 
 size_t sb_frame_encode(uint8_t *buf, size_t cap, uint64_t seq, uint32_t len,
                        uint64_t send_ns)
 {
-    if (!buf || len > SB_FRAME_MAX_PAYLOAD || cap < sb_frame_size(len))
-        return 0;
-    sb_payload_fill(seq, buf + SB_FRAME_HEADER, len);
-    return seal(buf, 0, seq, len, send_ns);
+    return sb_frame_encode_paced(buf, cap, seq, len, send_ns, send_ns);
 }
 
-void sb_frame_restamp(uint8_t *frame, uint64_t send_ns)
+void sb_frame_restamp(uint8_t *frame, uint64_t send_ns, uint64_t intended_ns)
 {
     if (!frame)
         return;
     put_le64(frame + OFF_TIME, send_ns);
+    put_le64(frame + OFF_INTENDED, intended_ns);
     seal_crc(frame, get_le32(frame + OFF_LEN));
 }
 
@@ -347,6 +357,7 @@ static inline enum sb_frame_event accept(struct sb_decoder *d, size_t *pos, size
 {
     out->seq = get_le64(h + OFF_SEQ);
     out->send_ns = get_le64(h + OFF_TIME);
+    out->intended_ns = get_le64(h + OFF_INTENDED);
     out->len = len;
     out->payload = payload;
     d->st.frames++;

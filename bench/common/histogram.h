@@ -78,4 +78,16 @@ void sb_hist_merge(struct sb_hist *dst, const struct sb_hist *src);
 /* count, mean, p50, p90, p99, p99.9, max into out. */
 void sb_hist_summary(const struct sb_hist *h, struct sb_latency *out);
 
+/*
+ * A run's two latency histograms: from each message's send time (runs.csv
+ * lat_*) and from its intended send time (lat_int_*; frame.h).
+ * Merging runs: sb_hist_merge each kind into a reset histogram; then
+ * sb_hist_percentile and sb_hist_summary read the merged one as any other
+ * (it is exactly the histogram of all their samples together).
+ */
+struct sb_run_hists {
+    struct sb_hist send;     /* "send" in the file */
+    struct sb_hist intended; /* "intended" */
+};
+
 #endif

@@ -95,6 +95,7 @@ int sb_ipc_recv_params(int fd, struct sb_run_params *p, uint32_t **sizes)
     /* Pointers that came across belong to the parent; never use them. */
     p->message.sizes = NULL;
     p->ops = NULL;
+    p->hists = NULL;
     if (p->message.kind != SB_MSG_REPLAY) {
         p->message.nsizes = 0;
         return rest == 0 ? 0 : -1;
