@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cells.h"
+#include "histfiles.h"
 #include "writers.h"
 
 /* ---- runs.csv --------------------------------------------------------------- */
@@ -69,6 +70,7 @@ static const struct sb_writer writers[] = {
     {"latest", 0, latest_open, NULL, NULL},
     {"summary.md", 0, NULL, summary_add, summary_close},
     {"cells.csv", 0, NULL, NULL, cells_close},
+    {"hist/", 0, NULL, sb_histfiles_add, NULL},
 };
 
 #define NWRITERS (sizeof(writers) / sizeof(writers[0]))

@@ -7,6 +7,7 @@
  *   summary.md  rewritten after each run; printed to the terminal at the end
  *   env.json    the machine and the software, written when the suite opens
  *   latest      results/latest -> this directory (default directories only)
+ *   hist/N.hist each run's two latency histograms, whole (histfiles.h)
  *
  * Adding a report (cells, memory, plots, history) is a writer function set
  * and one row.  The suite loop (suite.c) knows none of them by name.
