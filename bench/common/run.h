@@ -93,6 +93,13 @@ struct sb_run_params {
     enum sb_overflow overflow;
 
     struct sb_link_params link;
+
+    /*
+     * Optional (NULL = not wanted): where the workload copies the run's two
+     * latency histograms when it fills the result (histogram.h).  A pointer
+     * into this process: the child's own, never the parent's.
+     */
+    struct sb_run_hists *hists;
 };
 
 enum sb_status {
@@ -136,6 +143,8 @@ struct sb_run_result {
                             or a payload that is not its sequence number's */
     double bytes_per_s, msgs_per_s;
     struct sb_latency latency;            /* enqueue -> dequeue on mem; round trip on pty, serial */
+    struct sb_latency latency_int;        /* the same from each message's intended send time
+                                             (paced runs; = latency when unpaced) */
     struct sbuf_stats buf;                /* pty, serial: the tx and rx buffers summed (capacity
                                              is one buffer's, peak_used the larger peak) */
 

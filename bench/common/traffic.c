@@ -127,8 +127,13 @@ static inline void waiting_since(_Atomic uint64_t *flag, uint64_t now)
     atomic_store_explicit(flag, now, memory_order_relaxed);
 }
 
+/*
+ * Writes the frame whole, or refuses it (drop), or waits for room (block).
+ * paced: the frame keeps its intended send time, intended_ns, through
+ * every restamp; unpaced, the intended time moves with the send time.
+ */
 static enum offer_result offer(struct sb_pipe *tx, struct sb_run_ctl *ctl, uint8_t *frame,
-                               size_t n)
+                               size_t n, int paced, uint64_t intended_ns)
 {
     enum offer_result r = OFFER_WRITTEN;
     int blocked = 0;
@@ -159,9 +164,11 @@ static enum offer_result offer(struct sb_pipe *tx, struct sb_run_ctl *ctl, uint8
             r = OFFER_ABORTED;
             break;
         }
-        /* Latency runs from when the frame enters the buffer, not from
-         * when it first found no room. */
-        sb_frame_restamp(frame, sb_now_ns());
+        /* The send time is when the frame enters the buffer, not when it
+         * first found no room; the wait shows in the intended time's
+         * latency (a paced run) and nowhere else (an unpaced one). */
+        uint64_t now = sb_now_ns();
+        sb_frame_restamp(frame, now, paced ? intended_ns : now);
     }
     if (blocked)
         waiting_since(&ctl->producer_blocked_ns, 0);
@@ -207,6 +214,7 @@ void sb_producer_run(struct sb_pipe *tx, struct sb_run_ctl *ctl, struct sb_produ
 
     struct sb_pacer pacer;
     sb_pacer_init(&pacer, ctl->t0, p->rate, p->burst_count, p->burst_period_ns);
+    int paced = sb_pacer_paced(&pacer);
     uint64_t warmup_end = ctl->t0 + p->warmup_ns;
     uint64_t end_ns = UINT64_MAX;
     int measuring = 0;
@@ -231,8 +239,11 @@ void sb_producer_run(struct sb_pipe *tx, struct sb_run_ctl *ctl, struct sb_produ
         if (measuring && length_reached(p, out, now, end_ns))
             break;
 
-        size_t n = sb_frame_encode(frame, cap, seq, sb_msggen_next(&gen), now);
-        enum offer_result r = offer(tx, ctl, frame, n);
+        /* Paced, the message was meant to go at its deadline, however late
+         * the producer got to it; unpaced, whenever it goes. */
+        uint64_t intended = paced ? due : now;
+        size_t n = sb_frame_encode_paced(frame, cap, seq, sb_msggen_next(&gen), now, intended);
+        enum offer_result r = offer(tx, ctl, frame, n, paced, intended);
         if (r == OFFER_ABORTED)
             break;
         if (r == OFFER_UNFIT) {
@@ -338,6 +349,9 @@ void sb_consumer_run(struct sb_pipe *rx, struct sb_run_ctl *ctl, struct sb_consu
     memset(&out->dec, 0, sizeof(out->dec));
     sb_verify_reset(&out->ver);
     const struct sb_run_params *p = ctl->p;
+    struct sb_pacer sched; /* the producer's schedule, to know whether it has one */
+    sb_pacer_init(&sched, ctl->t0, p->rate, p->burst_count, p->burst_period_ns);
+    out->ver.paced = sb_pacer_paced(&sched);
     struct sb_decoder dec;
     int rc = sb_decoder_init(&dec, sb_msg_spec_max(&p->message));
     if (rc) {
@@ -413,4 +427,6 @@ void sb_consumer_run(struct sb_pipe *rx, struct sb_run_ctl *ctl, struct sb_consu
     out->end_ns = sb_now_ns();
     out->dec = dec.st;
     sb_decoder_free(&dec);
+    if (!out->ver.paced) /* intended = send for every frame: one histogram, recorded once */
+        out->ver.hist_int = out->ver.hist;
 }

@@ -94,7 +94,7 @@ void sb_producer_run(struct sb_pipe *tx, struct sb_run_ctl *ctl, struct sb_produ
 
 struct sb_consumer_stats {
     struct sb_decoder_stats dec;
-    struct sb_verify ver;   /* 34 KiB: allocate, do not put on a small stack */
+    struct sb_verify ver;   /* 68 KiB: allocate, do not put on a small stack */
     uint64_t leftover;      /* bytes that never became a frame when the writer closed */
     uint64_t bytes_released;/* every byte the consumer took out of the buffer */
     uint64_t end_ns;        /* when it saw the end of the stream */
@@ -104,7 +104,8 @@ struct sb_consumer_stats {
 /*
  * Consumer: decodes frames from rx in place, verifies each, times the
  * measured ones, pauses as ctl->p's stall says, until rx is closed and
- * drained, or an abort.
+ * drained, or an abort.  out->ver.hist_int is filled either way: an unpaced
+ * run's is a copy of out->ver.hist.
  */
 void sb_consumer_run(struct sb_pipe *rx, struct sb_run_ctl *ctl, struct sb_consumer_stats *out);
 

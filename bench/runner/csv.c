@@ -252,6 +252,14 @@ static const struct sb_column columns[] = {
     R("csw_invol_consumer", csw_involuntary[1], "switches", "Involuntary context switches of the consumer."),
     F("csw_vol_producer_per_msg", f_vcsw_prod_pm, "switches/message", "csw_vol_producer / msgs_recv: how often the producer slept per message."),
     F("csw_vol_consumer_per_msg", f_vcsw_cons_pm, "switches/message", "csw_vol_consumer / msgs_recv: how often the consumer slept per message."),
+    /* Latency from each message's intended send time (frame.h, pace.h):
+     * what the lat_ columns leave out when a message waited to be sent. */
+    R("lat_int_mean_ns", latency_int.mean_ns, "ns", "Mean latency from each message's intended send time (its deadline in the schedule that rate or burst set) instead of the time it got into the buffer, so the time a message waited to be sent (a full buffer, a slow link, a late producer) counts too: coordinated omission corrected.  Same samples as lat_count.  Unpaced (rate = max, no burst) a message is meant to go when it goes, and every lat_int_ column equals its lat_ column."),
+    R("lat_int_p50_ns", latency_int.p50_ns, "ns", "Median latency from the intended send time."),
+    R("lat_int_p90_ns", latency_int.p90_ns, "ns", "90th percentile latency from the intended send time."),
+    R("lat_int_p99_ns", latency_int.p99_ns, "ns", "99th percentile latency from the intended send time."),
+    R("lat_int_p999_ns", latency_int.p999_ns, "ns", "99.9th percentile latency from the intended send time."),
+    R("lat_int_max_ns", latency_int.max_ns, "ns", "Largest latency from the intended send time."),
 };
 
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))

@@ -4,6 +4,7 @@
 
 #include "again.h"
 #include "cells.h"
+#include "histfiles.h"
 #include "writers.h"
 
 /* ---- runs.csv --------------------------------------------------------------- */
@@ -77,6 +78,7 @@ static const struct sb_writer writers[] = {
     {"scenarios/ and command.txt", 0, again_open, NULL, NULL},
     {"summary.md", 0, NULL, summary_add, summary_close},
     {"cells.csv", 0, NULL, NULL, cells_close},
+    {"hist/", 0, NULL, sb_histfiles_add, NULL},
 };
 
 #define NWRITERS (sizeof(writers) / sizeof(writers[0]))

@@ -8,6 +8,7 @@
  *   env.json    the machine and the software, written when the suite opens
  *   latest      results/latest -> this directory (default directories only)
  *   scenarios/  the scenarios as resolved, and command.txt: `serbench run --again`
+ *   hist/N.hist each run's two latency histograms, whole (histfiles.h)
  *
  * Adding a report (cells, memory, plots, history) is a writer function set
  * and one row.  The suite loop (suite.c) knows none of them by name.

@@ -112,6 +112,7 @@ static void workload_fill(struct sb_run_result *r, const struct sb_producer_stat
         r->msgs_per_s = (double)r->msgs_recv / r->wall_s;
     }
     sb_hist_summary(&co->ver.hist, &r->latency);
+    sb_hist_summary(&co->ver.hist_int, &r->latency_int);
     if (b)
         sbuf_stats(b, &r->buf);
 }
@@ -315,6 +316,10 @@ void sb_workload_result(struct sb_run_result *r, struct sb_wrun *w, enum sb_endi
         r->csw_involuntary[h] = (uint64_t)(w->csw[h][1][1] - w->csw[h][0][1]);
     }
     workload_fill(r, &w->prod, &w->cons, w->port ? NULL : w->btx);
+    if (w->p->hists) { /* the whole histograms, for the run's .hist file */
+        w->p->hists->send = w->cons.ver.hist;
+        w->p->hists->intended = w->cons.ver.hist_int;
+    }
     if (w->port) {
         merge_stats(w->btx, w->brx, &r->buf);
         receiver_rate(r, &w->cons.ver);

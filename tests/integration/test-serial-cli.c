@@ -423,7 +423,7 @@ static void test_device_by_hand(void **state)
     pid_t dev = start((const char *[]){"device", "--port", t->peer_path, "--link", "uart:1000000",
                                        "--faults", "corrupt:1", "--seed", "3", NULL});
     /* Ten frames and a stats request; the emulator corrupts every frame. */
-    uint8_t out[10 * 96 + 64], in[2048];
+    uint8_t out[10 * (SB_FRAME_OVERHEAD + 64) + SB_FRAME_OVERHEAD], in[2048];
     size_t n = 0;
     for (int i = 0; i < 10; i++)
         n += sb_frame_encode(out + n, sizeof(out) - n, (uint64_t)i, 64, 0);
