@@ -327,7 +327,7 @@ def main(argv):
     t = allocs_table(results)
     if t:
         parts.append("### allocations\n\nCalls through libsbuf's allocation hook per iteration "
-                     "(Google Benchmark's MemoryManager).\n\n" + t)
+                     "(the allocs_per_iter counter).\n\n" + t)
     parts.append("### targets (issue 3)\n\n" + table(["target", "measured", "verdict"], targets(results)))
     noisy = sorted(n for n, r in results.items() if not r.error and metric_cv(r) > NOISY_CV)
     if noisy:

@@ -37,7 +37,7 @@ static void bench_frame(benchmark::State &st, uint32_t len)
     sb_hist_reset(hist.get());
     uint64_t seq = 0;
     {
-        AllocWindow window;
+        AllocWindow window(st);
         for (auto _ : st) {
             size_t n = sb_frame_encode(wire.data(), wire.size(), seq, len, mono_ns());
             struct sbuf_span v[2] = {{wire.data(), n}, {nullptr, 0}};
