@@ -37,9 +37,14 @@
  *            constant and read for a branch the CPU predicts.
  * A refused put changes nothing but the errors counter.
  *
- * Counters are plain size_t: gets and fallbacks written by get, puts and
- * fallback_puts by put, so each is its own short chain; in_use is gets -
- * puts, exact, and the peak is raised from it.
+ * Counters are plain size_t, and the get/put/get/put path bumps one: put
+ * counts tops (puts of pool blocks, each made top).  Every top is then
+ * taken by a get, linked into the list untaken (unlinked), or still top,
+ * so gets from top = tops - unlinked - (top set), and gets from the list
+ * (pops) are counted on that slower path.  Blocks of the slab out = pops -
+ * unlinked - (top set), exact; fallback blocks add fallbacks -
+ * fallback_puts.  The peak is raised where a get is served with top empty
+ * (local_get says why taking top cannot raise it).
  *
  * Builds freestanding for the nRF52840 (caller storage, no heap).
  */
@@ -71,9 +76,11 @@ struct pool_local {
     unsigned char *state; /* one byte per block */
     struct local_node *top;  /* the most recently put block, OUT; or NULL */
     struct local_node *list; /* the other free blocks, FREE */
-    /* Counters: gets and puts include fallback blocks. */
-    size_t gets, fallbacks, misses, peak;
-    size_t puts, fallback_puts, errors;
+    /* Counters (see above); the other stats derive from them. */
+    size_t pops;     /* gets served from the list */
+    size_t tops;     /* puts of pool blocks: each made its block top */
+    size_t unlinked; /* tops linked into the list before a get took them */
+    size_t fallbacks, fallback_puts, misses, errors, peak;
     int on_exhaust;
     void *region; /* what create allocated (NULL in caller storage) */
     size_t region_size;
@@ -209,13 +216,28 @@ static void local_destroy(struct sbuf_pool *p)
         sbuf__free(l->region, l->region_size);
 }
 
-/* Counts one get served from the list or by the allocator, and raises the
- * peak from the exact in_use. */
-static inline void note_get(struct pool_local *l)
+/* Blocks out now, fallback blocks included.  Exact: see the counters. */
+static inline size_t local_in_use(const struct pool_local *l)
 {
-    size_t in_use = ++l->gets - l->puts;
+    return l->pops - l->unlinked - (l->top != NULL) + l->fallbacks - l->fallback_puts;
+}
+
+/* After a get served with top empty (from the list, or a fallback). */
+static inline void note_level(struct pool_local *l)
+{
+    size_t in_use = local_in_use(l);
     if (in_use > l->peak)
         l->peak = in_use;
+}
+
+/* The top block joins the list, untaken, and becomes FREE. */
+static inline void link_top(struct pool_local *l)
+{
+    struct local_node *old = l->top;
+    old->next = l->list;
+    l->list = old;
+    l->state[block_index(l, old)] = BLOCK_FREE;
+    l->unlinked++;
 }
 
 /* A get the blocks cannot serve: too large, or none free. */
@@ -226,16 +248,14 @@ static SBUF__NOINLINE void *local_miss(struct pool_local *l, size_t size)
     if (l->on_exhaust == SBUF_EXHAUST_FALLBACK)
         b = sbuf__fallback_get(&l->fallback, size);
     if (b) {
-        /* in_use rose without a put: the next get from top would not see it
-         * in the peak (below), so link top into the list, in its place. */
+        /* in_use rises without top being taken: unlink top, so that the
+         * next get from top comes right after a put (see local_get). */
         if (l->top) {
-            l->top->next = l->list;
-            l->list = l->top;
-            l->state[block_index(l, l->top)] = BLOCK_FREE;
+            link_top(l);
             l->top = NULL;
         }
         l->fallbacks++;
-        note_get(l);
+        note_level(l);
     }
     return b;
 }
@@ -248,15 +268,17 @@ static SBUF__NOINLINE void *local_pop(struct pool_local *l, size_t size)
         return local_miss(l, size);
     l->list = n->next;
     l->state[block_index(l, n)] = BLOCK_OUT;
-    note_get(l);
+    l->pops++;
+    note_level(l);
     return n;
 }
 
 /*
- * Taking top needs no peak check: top is only set by a put, and the next
- * get that is served takes it (or, a fallback, unlinks it: local_miss), so
- * in_use after taking top equals in_use before that put, which never
- * exceeds the peak (in_use only rises at gets, which check).
+ * The fast path writes top and nothing else: no counter (a get from top is
+ * counted as tops - unlinked - (top != NULL)) and no peak check.  top is
+ * set only by a put, and the next served get takes it or (a fallback)
+ * unlinks it, so in_use after taking top equals in_use before that put,
+ * which never exceeds the peak (in_use rises only at gets, which check).
  */
 static void *local_get(struct sbuf_pool *p, size_t size)
 {
@@ -267,7 +289,6 @@ static void *local_get(struct sbuf_pool *p, size_t size)
     if (!n)
         return local_pop(l, size);
     l->top = NULL; /* already OUT: see the state bytes above */
-    l->gets++;
     return n;
 }
 
@@ -287,20 +308,15 @@ static SBUF__NOINLINE int local_put_other(struct pool_local *l, void *block)
     if (rc)
         return local_refuse(l, rc);
     l->fallback_puts++;
-    l->puts++;
     return SBUF_OK;
 }
 
-/* A put while top is taken: the old top joins the list and becomes FREE,
- * the block becomes top. */
-static SBUF__NOINLINE int local_put_link(struct pool_local *l, struct local_node *n,
-                                         struct local_node *old)
+/* A put while top is taken: the old top joins the list. */
+static SBUF__NOINLINE int local_put_link(struct pool_local *l, struct local_node *n)
 {
-    old->next = l->list;
-    l->list = old;
-    l->state[block_index(l, old)] = BLOCK_FREE;
+    link_top(l);
     l->top = n;
-    l->puts++;
+    l->tops++;
     return SBUF_OK;
 }
 
@@ -314,22 +330,23 @@ static int local_put(struct sbuf_pool *p, void *block)
     if (l->state[i] != BLOCK_OUT || n == old)
         return local_refuse(l, SBUF_EDOUBLE);
     if (old)
-        return local_put_link(l, n, old);
+        return local_put_link(l, n);
     l->top = n;
-    l->puts++;
+    l->tops++;
     return SBUF_OK;
 }
 
 static void local_stats(struct sbuf_pool *p, struct sbuf_pool_stats *out)
 {
     struct pool_local *l = LOCAL(p);
-    size_t pooled_out = (l->gets - l->fallbacks) - (l->puts - l->fallback_puts);
+    size_t top_gets = l->tops - l->unlinked - (l->top != NULL);
+    size_t pooled_out = l->pops - l->unlinked - (l->top != NULL);
     out->block_size = l->block_size;
     out->blocks_total = l->blocks;
     out->blocks_free = l->blocks - pooled_out;
-    out->in_use = l->gets - l->puts;
+    out->in_use = local_in_use(l);
     out->peak_in_use = l->peak;
-    out->hits = l->gets - l->fallbacks;
+    out->hits = l->pops + top_gets;
     out->misses = l->misses;
     out->fallbacks = l->fallbacks;
     out->errors = l->errors;
