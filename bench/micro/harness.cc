@@ -47,7 +47,7 @@ static void bench_frame(benchmark::State &st, uint32_t len, bool paced)
     const uint64_t t0 = mono_ns();
     uint64_t seq = 0;
     {
-        AllocWindow window;
+        AllocWindow window(st);
         for (auto _ : st) {
             uint64_t now = mono_ns();
             size_t n = paced ? sb_frame_encode_paced(wire.data(), wire.size(), seq, len, now,
