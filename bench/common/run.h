@@ -154,6 +154,12 @@ struct sb_run_result {
     uint64_t dev_corrupt_frames;     /* fault corrupt */
     uint64_t dev_delay_faults;       /* fault delay */
     uint64_t dev_stall_faults;       /* fault stall */
+    /* The run's block/notify waits (wakeup.h, and the pumps' port waits):
+     * how many ran out the 100 ms safety timeout, and how many of those
+     * found what they waited for already there with no notify sent (a
+     * wakeup that never came: 0 in a correct protocol). */
+    uint64_t wait_timeouts;
+    uint64_t missed_wakeups;
 };
 
 /*

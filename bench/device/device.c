@@ -181,13 +181,36 @@ static void print_counters(const struct sb_dev_counters *s, const char *why)
             (unsigned long long)s->stall_faults, (unsigned long long)s->ram_free);
 }
 
+/*
+ * Tells the harness about bytes lost since the last call: the count first,
+ * then the eventfd, so a waiter woken by the eventfd sees the count.  The
+ * count is a hint for flow control, not data: relaxed; the write(2) and the
+ * waiter's poll(2) order it in practice, and the waiter re-reads it.
+ */
+static void publish_loss(const struct sb_dev_model *m, const struct sb_dev_loss *loss,
+                         uint64_t *published)
+{
+    uint64_t now = m->st.overrun_bytes + m->st.drop_bytes;
+    if (!loss || now == *published)
+        return;
+    *published = now;
+    if (loss->bytes)
+        atomic_store_explicit(loss->bytes, now, memory_order_relaxed);
+    if (loss->fd >= 0) {
+        uint64_t one = 1;
+        ssize_t rc = write(loss->fd, &one, sizeof(one)); /* EAGAIN: already signalled */
+        (void)rc;
+    }
+}
+
 /* The emulator's loop; why it ended in *why.  1 when the disconnect fault fired. */
 static int serve(struct sb_dev_model *m, struct dev_port *port, const struct sb_dev_config *c,
-                 uint64_t t0, volatile sig_atomic_t *stop, _Atomic uint64_t *lost,
+                 uint64_t t0, volatile sig_atomic_t *stop, const struct sb_dev_loss *loss,
                  const char **why)
 {
     const struct sb_dev_io io = {port_read, port_write, port};
     uint64_t disconnect_at = c->faults.disconnect ? t0 + c->faults.disconnect_at_ns : UINT64_MAX;
+    uint64_t lost = 0;
     while (!(stop && *stop)) {
         uint64_t now = sb_now_ns();
         if (now >= disconnect_at) {
@@ -196,9 +219,7 @@ static int serve(struct sb_dev_model *m, struct dev_port *port, const struct sb_
         }
         sb_dev_model_advance(m, now, &io);
         take_input(m, port);
-        if (lost)
-            atomic_store_explicit(lost, m->st.overrun_bytes + m->st.drop_bytes,
-                                  memory_order_relaxed); /* a hint for flow control, no data */
+        publish_loss(m, loss, &lost);
         int pending = flush_out(m, port);
         if (port->gone) {
             *why = port->why;
@@ -215,7 +236,7 @@ static int serve(struct sb_dev_model *m, struct dev_port *port, const struct sb_
 }
 
 int sb_device_run(const struct sb_dev_config *c, volatile sig_atomic_t *stop,
-                  struct sb_dev_counters *final, _Atomic uint64_t *lost)
+                  struct sb_dev_counters *final, const struct sb_dev_loss *loss)
 {
     struct dev_port port = {.fd = open_port(c->port)};
     if (port.fd < 0) {
@@ -230,7 +251,7 @@ int sb_device_run(const struct sb_dev_config *c, volatile sig_atomic_t *stop,
         return -1;
     }
     const char *why = NULL;
-    int disconnected = serve(&m, &port, c, t0, stop, lost, &why);
+    int disconnected = serve(&m, &port, c, t0, stop, loss, &why);
     if (final)
         *final = m.st;
     if (c->verbose)

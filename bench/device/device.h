@@ -87,15 +87,25 @@ int sb_dev_config_from_link(const struct sb_link_params *lp, const char *port, u
                             struct sb_dev_config *c, struct sb_err *err);
 
 /*
+ * Where the emulator tells a harness that bounds what it has in flight
+ * (peer.h) about the bytes it lost (overruns + dropped frames): *bytes is
+ * kept equal to the count so far, and fd (an eventfd, or -1) is written
+ * once each time the count grows, after *bytes is.
+ */
+struct sb_dev_loss {
+    _Atomic uint64_t *bytes; /* may be NULL */
+    int fd;                  /* may be -1 */
+};
+
+/*
  * Runs the emulator on c->port until the host hangs up, *stop becomes
  * non-zero, or a disconnect fault fires.  final (may be NULL) gets the
- * counters.  lost (may be NULL) is kept equal to the bytes lost so far
- * (overruns + dropped frames), for a harness that bounds what it has in
- * flight (peer.h).  Returns 0 when the host hung up or *stop was set, 1
- * when the disconnect fault fired, -1 if the port could not be opened.
- * Single-threaded: it can run in a forked child.
+ * counters; loss (may be NULL) the losses as they happen.  Returns 0 when
+ * the host hung up or *stop was set, 1 when the disconnect fault fired, -1
+ * if the port could not be opened.  Single-threaded: it can run in a
+ * forked child.
  */
 int sb_device_run(const struct sb_dev_config *c, volatile sig_atomic_t *stop,
-                  struct sb_dev_counters *final, _Atomic uint64_t *lost);
+                  struct sb_dev_counters *final, const struct sb_dev_loss *loss);
 
 #endif

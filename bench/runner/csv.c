@@ -228,6 +228,9 @@ static const struct sb_column columns[] = {
     F("sched_cpu_pct", f_share, "% of a core", "CPU the two halves got / (wall x halves that had work); empty when unreadable."),
     F("sched_throttle_pct", f_throttle, "%", "CFS throttling of the run's cgroup (cpu.stat) as % of the run; empty when the cgroup's counters are unreadable."),
     F("sched_steal_pct", f_steal, "%", "Hypervisor steal (/proc/stat) as % of all CPU time during the run; empty when unreadable."),
+    /* The run's block/notify waits (bench/common/wakeup.h, bench/transport/io.c). */
+    R("wait_timeouts", wait_timeouts, "waits", "Waits of the run's threads (producer, consumer, I/O pumps) that ran out the 100 ms safety timeout instead of being woken.  Normal while a side is idle (a paced job, a slow link); a safety net, not the mechanism."),
+    R("missed_wakeups", missed_wakeups, "waits", "Of wait_timeouts, those after which what the thread waited for was already there and no notify had come: a wakeup the protocol failed to deliver.  0 in every correct run (lost bytes of nrf52840-sim included: it signals each loss)."),
 };
 
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))

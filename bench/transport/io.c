@@ -74,6 +74,22 @@ static int window_half_open(void *arg)
     return in_flight(io) <= io->window / 2 || aborted(io);
 }
 
+/*
+ * TX pump, window full: sleeps until the RX pump has read enough back, or
+ * the peer has counted enough lost (its eventfd), or an abort.
+ */
+static void wait_window(struct sb_io *io)
+{
+    short rev = 0;
+    sb_wakeup_await_fd(&io->flight, window_half_open, io, io->lost_fd, POLLIN, &rev,
+                       SB_WAIT_SAFETY_NS);
+    if (rev & POLLIN) {
+        uint64_t count;
+        ssize_t rc = read(io->lost_fd, &count, sizeof(count)); /* this pump is its only reader */
+        (void)rc;
+    }
+}
+
 /* RX pump, after reading: wakes the TX pump if it waits and may now write. */
 static void window_notify(struct sb_io *io)
 {
@@ -100,7 +116,10 @@ static short wait_port(struct sb_io *io, short events, struct sb_wakeup *wake)
     struct pollfd p[2] = {{.fd = io->fd, .events = events},
                           {.fd = sb_wakeup_fd(wake), .events = POLLIN}};
     struct timespec ts = {0, SB_WAIT_SAFETY_NS};
-    if (ppoll(p, 2, &ts, NULL) <= 0)
+    int n = ppoll(p, 2, &ts, NULL);
+    if (n == 0)
+        atomic_fetch_add_explicit(&io->port_timeouts, 1, memory_order_relaxed);
+    if (n <= 0)
         return 0;
     if (p[1].revents & POLLIN) {
         uint64_t count;
@@ -173,7 +192,7 @@ static void *tx_main(void *arg)
         if (io->window) {
             uint64_t f = in_flight(io);
             if (f >= io->window) {
-                sb_wakeup_await(&io->flight, window_half_open, io, SB_WAIT_SAFETY_NS);
+                wait_window(io);
                 continue;
             }
             if (io->window - f < lim)
@@ -428,7 +447,7 @@ static void *rx_main(void *arg)
 
 int sb_io_start(struct sb_io *io, int fd, struct sb_pipe *tx, struct sb_pipe *rx,
                 struct sb_run_ctl *ctl, size_t write_size, size_t window,
-                _Atomic uint64_t *peer_lost)
+                _Atomic uint64_t *peer_lost, int lost_fd)
 {
     if (!io || fd < 0 || !tx || !rx || !ctl)
         return SBUF_EINVAL;
@@ -440,6 +459,7 @@ int sb_io_start(struct sb_io *io, int fd, struct sb_pipe *tx, struct sb_pipe *rx
     io->write_size = write_size;
     io->window = window;
     io->peer_lost = peer_lost;
+    io->lost_fd = lost_fd;
     if (sb_wakeup_init(&io->flight) != SBUF_OK)
         return SBUF_EIO;
     atomic_init(&io->tx_bytes, 0);
@@ -449,6 +469,7 @@ int sb_io_start(struct sb_io *io, int fd, struct sb_pipe *tx, struct sb_pipe *rx
     atomic_init(&io->end_mode, 0);
     atomic_init(&io->done, 0);
     atomic_init(&io->failed, 0);
+    atomic_init(&io->port_timeouts, 0);
     if (pthread_create(&io->tx_thread, NULL, tx_main, io) != 0) {
         sb_wakeup_destroy(&io->flight);
         return SBUF_EIO;

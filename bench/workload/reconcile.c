@@ -337,6 +337,20 @@ static void starvation(struct sb_run_result *r, struct sb_wrun *w)
     snprintf(r->starved_reason, sizeof(r->starved_reason), "%s", v.reason);
 }
 
+/* The safety-net timeouts of every wait of the run (read after the joins). */
+static void wait_counts(struct sb_run_result *r, const struct sb_wrun *w)
+{
+    const struct sb_wakeup *ws[] = {&w->tx.data, &w->tx.room, &w->rx.data, &w->rx.room,
+                                    &w->io.flight};
+    size_t n = w->port ? 5 : 2;
+    for (size_t i = 0; i < n; i++) {
+        r->wait_timeouts += ws[i]->timeouts;
+        r->missed_wakeups += ws[i]->missed;
+    }
+    if (w->port)
+        r->wait_timeouts += atomic_load_explicit(&w->io.port_timeouts, memory_order_relaxed);
+}
+
 void sb_workload_result(struct sb_run_result *r, struct sb_wrun *w, enum sb_ending end)
 {
     starvation(r, w);
@@ -346,6 +360,7 @@ void sb_workload_result(struct sb_run_result *r, struct sb_wrun *w, enum sb_endi
         receiver_rate(r, &w->cons.ver);
         device_counters(r, &w->io.dev);
     }
+    wait_counts(r, w);
     r->cpu_producer = w->pinned[0] ? -1 : w->cpu[0];
     r->cpu_consumer = w->pinned[1] ? -1 : w->cpu[1];
     if (w->stuck[0]) {
