@@ -44,6 +44,9 @@
 #include "devstats.h"
 #include "traffic.h"
 
+/* Bytes one read of the RX side takes at most outside the buffer. */
+#define SB_IO_CHUNK 4096u
+
 struct sb_io {
     int fd;
     struct sb_pipe *tx, *rx;
@@ -53,6 +56,13 @@ struct sb_io {
     _Atomic uint64_t *peer_lost; /* bytes the peer reports lost (may be NULL) */
     int lost_fd;                 /* the peer's eventfd, written when peer_lost grows; -1: none */
     struct sb_wakeup flight;     /* the TX pump waits here for the window to open */
+    struct sb_wakeup rx_park;    /* the RX pump waits here while the consumer has the port */
+    atomic_int tx_token;         /* 1 while the producer or the TX pump writes the port */
+    atomic_int rx_owner;         /* who reads the port: the RX pump (0) or the consumer (1) */
+    atomic_int port_wanted;      /* the consumer waits for bytes while the pump has the port */
+    /* Bytes the consumer read as the end mode began, for the pump (owner's). */
+    uint8_t handoff[SB_IO_CHUNK];
+    size_t handoff_len;
     int threads;                 /* which pumps were started (bit 0 tx, bit 1 rx) */
     pthread_t tx_thread, rx_thread;
 

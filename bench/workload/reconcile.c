@@ -341,8 +341,8 @@ static void starvation(struct sb_run_result *r, struct sb_wrun *w)
 static void wait_counts(struct sb_run_result *r, const struct sb_wrun *w)
 {
     const struct sb_wakeup *ws[] = {&w->tx.data, &w->tx.room, &w->rx.data, &w->rx.room,
-                                    &w->io.flight};
-    size_t n = w->port ? 5 : 2;
+                                    &w->io.flight, &w->io.rx_park};
+    size_t n = w->port ? 6 : 2;
     for (size_t i = 0; i < n; i++) {
         r->wait_timeouts += ws[i]->timeouts;
         r->missed_wakeups += ws[i]->missed;
