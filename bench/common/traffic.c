@@ -23,6 +23,8 @@ int sb_pipe_init(struct sb_pipe *p, struct sbuf *b)
     p->b = b;
     atomic_init(&p->closed, 0);
     atomic_init(&p->want, 0);
+    p->ops = NULL;
+    p->ops_ctx = NULL;
     p->room.fd = -1;
     int rc = sb_wakeup_init(&p->data);
     if (rc == SBUF_OK)
@@ -116,7 +118,10 @@ static inline int write_frame(struct sb_pipe *tx, const uint8_t *frame, size_t n
 {
     if (sbuf_write_all(tx->b, frame, n) != n)
         return 0;
-    sb_wakeup_notify(&tx->data);
+    if (tx->ops)
+        tx->ops->committed(tx->ops_ctx);
+    else
+        sb_wakeup_notify(&tx->data);
     return 1;
 }
 
@@ -371,6 +376,8 @@ void sb_consumer_run(struct sb_pipe *rx, struct sb_run_ctl *ctl, struct sb_consu
                 starved = 0;
                 waiting_since(&ctl->consumer_starved_ns, 0);
             }
+            if (now >= stall.at && rx->ops)
+                rx->ops->away(rx->ops_ctx);
             if (sb_staller_check(&stall, now, &ctl->abort))
                 break;
         }
@@ -422,7 +429,10 @@ void sb_consumer_run(struct sb_pipe *rx, struct sb_run_ctl *ctl, struct sb_consu
         atomic_store_explicit(&rx->want, want, memory_order_relaxed);
         atomic_thread_fence(memory_order_seq_cst);
         struct data_wait w = {rx, want - 1, ctl};
-        sb_wakeup_await(&rx->data, data_ready, &w, SB_WAIT_SAFETY_NS);
+        if (rx->ops)
+            rx->ops->await(rx->ops_ctx, want - 1);
+        else
+            sb_wakeup_await(&rx->data, data_ready, &w, SB_WAIT_SAFETY_NS);
     }
     out->end_ns = sb_now_ns();
     out->dec = dec.st;

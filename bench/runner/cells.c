@@ -16,15 +16,30 @@ static const char *const key_cols[] = {"scenario", "job", "strategy", "allocator
                                        "cfg_peer"};
 #define NKEY (sizeof(key_cols) / sizeof(key_cols[0]))
 
-/* A metric of a cell: a runs.csv column, or bytes per CPU-second (computed). */
+/*
+ * A metric of a cell: a runs.csv column, or a ratio of two taken per run
+ * (scale x col / den; a run whose den is 0 or empty has none), so a ratio's
+ * median and interval are over the runs' own pairs.  Ratios are computed
+ * from their columns, not read from runs.csv's ratio columns, so older
+ * files give them too.
+ */
 static const struct metric {
     const char *name; /* prefix of its cells.csv columns */
-    const char *col;  /* runs.csv column; NULL: bytes_per_s / (cpu_pct / 100) */
+    const char *col;  /* runs.csv column (the numerator of a ratio) */
+    const char *den;  /* NULL, or the denominator's column */
+    double scale;
 } metrics[] = {
-    {"mb_per_s", "mb_per_s"},       {"mb_per_cpu_s", NULL},
-    {"msgs_per_s", "msgs_per_s"},   {"lat_p50_ns", "lat_p50_ns"},
-    {"lat_p99_ns", "lat_p99_ns"},   {"lat_p999_ns", "lat_p999_ns"},
-    {"peak_rss_kb", "peak_rss_kb"}, {"cpu_pct", "cpu_pct"},
+    {"mb_per_s", "mb_per_s", NULL, 1},
+    {"mb_per_cpu_s", "mb_per_s", "cpu_pct", 100},
+    {"msgs_per_s", "msgs_per_s", NULL, 1},
+    {"lat_p50_ns", "lat_p50_ns", NULL, 1},
+    {"lat_p99_ns", "lat_p99_ns", NULL, 1},
+    {"lat_p999_ns", "lat_p999_ns", NULL, 1},
+    {"peak_rss_kb", "peak_rss_kb", NULL, 1},
+    {"cpu_pct", "cpu_pct", NULL, 1},
+    /* pty echo: the run against the ceilings measured just before it */
+    {"ceiling_echo_pct", "bytes_per_s", "ceiling_echo_bytes_per_s", 100},
+    {"ceiling_rtt_ratio", "lat_p50_ns", "ceiling_rtt_p50_ns", 1},
 };
 #define NMETRIC (sizeof(metrics) / sizeof(metrics[0]))
 
@@ -36,14 +51,18 @@ static int same_key(const struct sb_runs *r, const int *kc, size_t a, size_t b)
     return 1;
 }
 
+/* mc[2 m] is metric m's column, mc[2 m + 1] its denominator's (-1: none). */
 static double value_of(const struct sb_runs *r, size_t row, const struct metric *m, const int *mc,
                        size_t mi)
 {
-    if (m->col)
-        return strtod(sb_runs_get(r, row, mc[mi]), NULL);
-    double cpu = strtod(sb_runs_get(r, row, mc[NMETRIC]), NULL); /* cpu_pct */
-    double bps = strtod(sb_runs_get(r, row, mc[0]), NULL);       /* mb_per_s */
-    return cpu > 0 ? bps / (cpu / 100.0) : NAN;
+    const char *v = sb_runs_get(r, row, mc[2 * mi]);
+    if (!*v)
+        return NAN; /* not in this file, or empty: unknown, not 0 */
+    double x = strtod(v, NULL);
+    if (!m->den)
+        return x;
+    double d = strtod(sb_runs_get(r, row, mc[2 * mi + 1]), NULL);
+    return d > 0 ? m->scale * x / d : NAN;
 }
 
 static void header(FILE *f)
@@ -119,13 +138,13 @@ static void cell_line(FILE *f, const struct sb_runs *r, const int *kc, const int
 
 static int write_cells(FILE *f, const struct sb_runs *r)
 {
-    int kc[NKEY], mc[NMETRIC + 1];
+    int kc[NKEY], mc[2 * NMETRIC];
     for (size_t k = 0; k < NKEY; k++)
         kc[k] = sb_runs_col(r, key_cols[k]);
-    for (size_t m = 0; m < NMETRIC; m++)
-        mc[m] = sb_runs_col(r, metrics[m].col ? metrics[m].col : "bytes_per_s");
-    mc[0] = sb_runs_col(r, "mb_per_s");
-    mc[NMETRIC] = sb_runs_col(r, "cpu_pct");
+    for (size_t m = 0; m < NMETRIC; m++) {
+        mc[2 * m] = sb_runs_col(r, metrics[m].col);
+        mc[2 * m + 1] = metrics[m].den ? sb_runs_col(r, metrics[m].den) : -1;
+    }
     size_t *rows = malloc((r->nrows + 1) * sizeof(*rows));
     char *done = calloc(r->nrows + 1, 1);
     double *v = malloc((r->nrows + 1) * sizeof(*v));

@@ -129,8 +129,8 @@ static int run_cell(const struct sb_cell *c, const char *preload, const struct s
         .hists = hists,
         .hists_got = hists_got,
     };
-    /* The transport's ceilings travel with the params (pty: measured once
-     * per suite, here, before the first run that needs them). */
+    /* The transport's ceilings travel with the params (pty: measured here,
+     * just before this run, for this run alone). */
     struct sb_cell cell = *c;
     const struct sb_transport_ops *t = sb_transport_find(cell.p.transport);
     if (t && t->ceilings)

@@ -410,6 +410,15 @@ static void test_bad_scenario_is_one_line(void **state)
     put("bad2.ini", "[job]\nbuffer = 4 KiB\n");
     const char *a2[] = {"run", "--dry-run", "bad2.ini", NULL};
     expect_error(a2, 2, "bad2.ini:2: buffer = 4 KiB", "accepted: a size");
+    /* A frame that never fits a strategy's buffer: refused before any run,
+     * --dry-run too, and nothing written. */
+    put("unfit.ini", "[global]\nstrategies = all\nduration = 1s\n"
+                     "[big]\nmessage = lognormal:mean=512,sd=2048,max=65536\n"
+                     "buffer = 64KiB\nmax_buffer = 128KiB\n");
+    const char *u1[] = {"run", "--dry-run", "unfit.ini", NULL};
+    expect_error(u1, 2, "unfit.ini:4: [big]: frames up to 65568 bytes", "ring_spsc holds 65536");
+    const char *u2[] = {"run", "unfit.ini", NULL};
+    expect_error(u2, 2, "unfit.ini:4:", "raise buffer to 65568 or more");
     put("none.ini", "[job]\nduration = 1s\n");
     const char *a3[] = {"run", "none.ini", "--filter", "strategy=zzz*", NULL};
     expect_error(a3, 2, "no run left", NULL);
