@@ -198,7 +198,7 @@ static int local_create(const struct sbuf_pool_config *cfg, struct sbuf_pool **o
         *out = &l->base;
         return SBUF_OK;
     }
-    uint8_t *region = sbuf__alloc(NULL, region_size, SBUF__POOL_ALIGN);
+    uint8_t *region = sbuf_mem_alloc(NULL, region_size, SBUF__POOL_ALIGN);
     if (!region)
         return SBUF_ENOMEM;
     struct pool_local *l = local_init(region, cfg, stride, slab_off);
@@ -213,7 +213,7 @@ static void local_destroy(struct sbuf_pool *p)
     struct pool_local *l = LOCAL(p);
     sbuf__fallback_fini(&l->fallback);
     if (!l->base.static_storage)
-        sbuf__free(l->region, l->region_size);
+        sbuf_mem_free(l->region, l->region_size);
 }
 
 /* Blocks out now, fallback blocks included.  Exact: see the counters. */
