@@ -81,7 +81,7 @@ int sb_workload_fit(const struct sb_run_params *p, struct sb_fit *f)
     f->frame = sb_frame_size(sb_msg_spec_max(&p->message));
     struct sbuf_config cfg = {.capacity = p->buffer, .max_capacity = p->max_buffer};
     struct sbuf *b;
-    int rc = p->ops ? sbuf_create_ops(p->ops, &cfg, &b) : sbuf_create(p->strategy, &cfg, &b);
+    int rc = sbuf_create(p->strategy, &cfg, &b);
     if (rc != SBUF_OK) {
         f->rc = rc;
         return rc;

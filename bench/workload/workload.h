@@ -30,7 +30,7 @@ int sb_workload_run(const struct sb_run_params *p, struct sb_run_result *r,
 /*
  * Whether a job's largest frame can ever fit the strategy's buffer, learnt
  * the way a run learns it: a buffer of p->buffer (and p->max_buffer) is
- * created through the registry (or p->ops), its capacity read after the
+ * created through the registry, its capacity read after the
  * strategy's rounding, and destroyed.  With overflow = block a frame larger
  * than that (or than max_buffer, for a strategy that grows) would wait
  * forever, so the runner refuses such a job before any run starts.
