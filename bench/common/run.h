@@ -65,6 +65,12 @@ struct sb_link_params {
     uint64_t ceiling_rtt_p50_ns;
 };
 
+/* Faults injected into the harness itself (inject.h); all zero = none. */
+struct sb_inject {
+    unsigned slowdown_pct; /* each half spins this share of its time per message away (0-90) */
+    unsigned extra_allocs; /* the producer makes this many extra malloc/free per message */
+};
+
 struct sb_run_params {
     char job[SB_NAME_MAX];
     char strategy[SB_NAME_MAX];
@@ -93,6 +99,13 @@ struct sb_run_params {
     enum sb_overflow overflow;
 
     struct sb_link_params link;
+
+    /*
+     * Not a scenario key: `serbench run --inject` (inject.h), for proving a
+     * regression gate finds what it should.  Recorded in runs.csv (inject)
+     * and env.json; never part of a job's definition hash.
+     */
+    struct sb_inject inject;
 
     /*
      * Optional (NULL = by name): create the buffer from this ops table
@@ -154,6 +167,9 @@ struct sb_run_result {
     uint64_t dev_corrupt_frames;     /* fault corrupt */
     uint64_t dev_delay_faults;       /* fault delay */
     uint64_t dev_stall_faults;       /* fault stall */
+    /* Allocations the harness's producer made in the measured phase: 0
+     * unless injected (inject.h), counted exactly, one per malloc call. */
+    uint64_t harness_allocations;
 };
 
 /*
