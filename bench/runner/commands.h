@@ -28,6 +28,8 @@ struct sb_command {
     X(device)          \
     X(calibrate)       \
     X(compare)         \
+    X(gate)            \
+    X(baseline)        \
     X(run_one)
 
 #define SB_DECLARE_COMMAND(n) extern const struct sb_command sb_cmd_##n;

@@ -81,4 +81,7 @@ struct sb_cmp {
     size_t nregressed;
 };
 
+/* The JSON report as an object (sb_cmp_json writes it); NULL on no memory. */
+json_t *sb_cmp_json_obj(const struct sb_cmp *c);
+
 #endif

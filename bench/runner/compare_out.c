@@ -193,7 +193,7 @@ static json_t *key_json(const struct sb_side_cell *x, enum sb_cmp_source kind)
                      "peer", x->key[5]);
 }
 
-int sb_cmp_json(const struct sb_cmp *c, FILE *out)
+json_t *sb_cmp_json_obj(const struct sb_cmp *c)
 {
     int code = sb_cmp_exit(c);
     size_t counts[4], compared;
@@ -239,7 +239,13 @@ int sb_cmp_json(const struct sb_cmp *c, FILE *out)
         json_array_append_new(nc, json_pack("{s:s, s:s}", "name", c->notes[i].name, "why",
                                             c->notes[i].why));
     json_object_set_new(root, "not_compared", nc);
-    int rc = json_dumpf(root, out, JSON_INDENT(2)) == 0 && fputc('\n', out) != EOF ? 0 : -1;
+    return root;
+}
+
+int sb_cmp_json(const struct sb_cmp *c, FILE *out)
+{
+    json_t *root = sb_cmp_json_obj(c);
+    int rc = root && json_dumpf(root, out, JSON_INDENT(2)) == 0 && fputc('\n', out) != EOF ? 0 : -1;
     json_decref(root);
     return rc;
 }
