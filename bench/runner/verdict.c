@@ -136,7 +136,7 @@ static int measure(struct sb_test *t, double alpha)
     if (rc)
         return rc;
     t->ratio = t->new_median / t->base_median;
-    t->worse = r->better == SB_LOWER_BETTER ? t->ratio : 1.0 / t->ratio;
+    t->worse = r->better == SB_LOWER_BETTER ? t->ratio - 1.0 : 1.0 - t->ratio;
     t->p = mw.p;
     t->tested = 1;
 
@@ -163,35 +163,36 @@ static int measure(struct sb_test *t, double alpha)
     return 0;
 }
 
-/* The worst end of the interval, oriented: > 1 is worse. */
-static double worst_end(const struct sb_test *t)
-{
-    return t->rule->better == SB_LOWER_BETTER ? t->hi : 1.0 / t->lo;
-}
-
 static void judge_measured(struct sb_test *t, double alpha)
 {
-    double th = t->rule->threshold, bound = worst_end(t);
+    double th = t->rule->threshold, r = t->ratio;
+    int lower = t->rule->better == SB_LOWER_BETTER;
+    /* in the metric's own terms: time up by more than th, throughput down by more */
+    int bad = lower ? r > 1.0 + th : r < 1.0 - th;
+    int good = lower ? r < 1.0 - th : r > 1.0 + th;
+    double bound = lower ? t->hi : t->lo; /* the worst end of the interval */
+    int safe = lower ? bound < 1.0 + th : bound > 1.0 - th;
     int sig = t->p_holm < alpha;
-    if (sig && t->worse > 1.0 + th) {
+    const char *up = lower ? "higher" : "lower", *down = lower ? "lower" : "higher";
+    if (sig && bad) {
         t->verdict = SB_V_REGRESSED;
-        snprintf(t->why, sizeof(t->why), "%.1f %% worse (threshold %.3g %%), p = %.2g after Holm",
-                 pct(t->worse), th * 100, t->p_holm);
-    } else if (sig && t->worse < 1.0 / (1.0 + th)) {
+        snprintf(t->why, sizeof(t->why), "%.1f %% %s (threshold %.3g %%), p = %.2g after Holm",
+                 fabs(pct(r)), up, th * 100, t->p_holm);
+    } else if (sig && good) {
         t->verdict = SB_V_IMPROVED;
-        snprintf(t->why, sizeof(t->why), "%.1f %% better, p = %.2g after Holm",
-                 -pct(t->worse), t->p_holm);
-    } else if (bound < 1.0 + th) {
+        snprintf(t->why, sizeof(t->why), "%.1f %% %s, p = %.2g after Holm", fabs(pct(r)), down,
+                 t->p_holm);
+    } else if (safe) {
         t->verdict = SB_V_UNCHANGED;
         snprintf(t->why, sizeof(t->why), "within %.3g %%: at worst %+.1f %% at 95 %%", th * 100,
                  pct(bound));
     } else {
         t->verdict = SB_V_INCONCLUSIVE;
-        if (isfinite(bound))
+        if (isfinite(bound) && bound > 0)
             snprintf(t->why, sizeof(t->why),
-                     "cannot tell: %+.1f %%, but up to %+.1f %% at 95 %% is beyond the %.3g %% "
+                     "cannot tell: %+.1f %%, but %+.1f %% at 95 %% is beyond the %.3g %% "
                      "threshold (p = %.2g after Holm)",
-                     pct(t->worse), pct(bound), th * 100, t->p_holm);
+                     pct(r), pct(bound), th * 100, t->p_holm);
         else
             snprintf(t->why, sizeof(t->why), "cannot tell: too few runs for a 95 %% bound");
     }
@@ -207,7 +208,7 @@ static void judge_exact(struct sb_test *t)
     sb_stats_median(t->new_, t->nn, &t->new_median);
     t->ratio = t->base_median != 0 ? t->new_median / t->base_median
                : t->new_median == 0 ? 1.0 : INFINITY;
-    t->worse = t->ratio;
+    t->worse = t->ratio - 1.0;
     t->lo = t->hi = t->p = t->p_holm = NAN;
     int tot_up = 1, tot_down = 1;
     if (t->base_tot && t->new_tot) {

@@ -9,12 +9,10 @@
  * statistically significant after Holm's correction over every measured
  * test of the comparison; a cell is unchanged only when the data rule out
  * a regression of the threshold's size; everything else is inconclusive,
- * never a silent pass.  In detail, with x the values oriented so that
- * larger is worse (v for lower-is-better metrics, 1/v for higher):
+ * never a silent pass.  In detail:
  *
  *   too few   fewer than min_repeats usable runs on a side: inconclusive
- *   ratio     w = median worse-ratio (NEW's median over BASE's, or BASE's
- *             over NEW's for higher-is-better): 1.10 is 10 % worse
+ *   ratio     r = NEW's median / BASE's median
  *   test      two-sided Mann-Whitney U of NEW against BASE (exact up to
  *             50 runs in all) [MW, HWC 4.1]; p adjusted by Holm over every
  *             measured test of the comparison [Holm]
@@ -22,12 +20,15 @@
  *             (Moses, by inverting the same test [HWC 4.3]): the k-th
  *             smallest and largest of the na x nb differences
  *             log x_new - log x_base, each end a one-sided 95 % bound
- *             (together a 90 % interval), shown as a ratio
- *   regressed p_holm < alpha and w > 1 + threshold
- *   improved  p_holm < alpha and w < 1 / (1 + threshold)
- *   unchanged the interval's upper end < 1 + threshold: a regression of
- *             the threshold's size is ruled out at 95 %
- *   otherwise inconclusive (the noise is too large to tell)
+ *             (together a 90 % interval), shown as a ratio lo..hi
+ *   regressed p_holm < alpha and r beyond the threshold in the bad
+ *             direction: r > 1 + t (lower is better: time, latency, RSS)
+ *             or r < 1 - t (higher is better: throughput)
+ *   improved  p_holm < alpha and r beyond the threshold the other way
+ *   unchanged the interval's bad end is inside the threshold (hi < 1 + t,
+ *             or lo > 1 - t): a regression of the threshold's size is
+ *             ruled out at 95 %
+ *   otherwise inconclusive (too few runs or too much noise to tell)
  *
  * Exact counters (allocations, bytes copied per message; instructions per
  * operation): no statistics, no noise allowance beyond the tolerance:
@@ -85,7 +86,7 @@ struct sb_test {
     /* results */
     double base_median, new_median;
     double ratio;        /* new_median / base_median (NaN when base is 0) */
-    double worse;        /* oriented: > 1 is worse */
+    double worse;        /* relative change, oriented: 0.10 = 10 % worse, -0.10 = 10 % better */
     double lo, hi;       /* measured: interval of new/base (NaN when none) */
     double p, p_holm;    /* measured: two-sided; NaN when not tested */
     int tested;          /* has a p-value in the Holm family */
