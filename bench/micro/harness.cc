@@ -64,7 +64,7 @@ static void bench_frame(benchmark::State &st, uint32_t len)
 
 void register_harness()
 {
-    benchmark::RegisterBenchmark("harness/frame/64", bench_frame, 64u);
+    Register("harness/frame/64", bench_frame, 64u);
 }
 
 } // namespace micro
