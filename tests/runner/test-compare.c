@@ -465,6 +465,29 @@ static void baseline_save(void **state)
     expect_error(sb("baseline", "save", "other", at("nope"), NULL), 2, "nope");
 }
 
+/* README's metric table is `serbench help metrics`, row for row. */
+static void readme_has_the_metric_table(void **state)
+{
+    (void)state;
+    const char *src = getenv("SERBENCH_SOURCE_DIR");
+    if (!src)
+        skip();
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/README.md", src);
+    char *readme = tspawn_slurp(path);
+    assert_non_null(readme);
+    struct tspawn r = sb("help", "metrics", NULL, NULL, NULL);
+    assert_int_equal(r.code, 0);
+    size_t rows = 0;
+    for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n"), rows++)
+        if (!strstr(readme, line))
+            fail_msg("README.md lacks the metrics row: %s (regenerate it from serbench help "
+                     "metrics)", line);
+    assert_true(rows > 10);
+    tspawn_free(&r);
+    free(readme);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -501,6 +524,7 @@ int main(void)
         cmocka_unit_test(bmf_and_markdown_file),
         cmocka_unit_test(micro_json),
         cmocka_unit_test(baseline_save),
+        cmocka_unit_test(readme_has_the_metric_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
