@@ -318,7 +318,8 @@ static int metric_rows(struct sb_cmp *c, size_t ci)
         if (th < 0)
             continue; /* --threshold NAME=off */
         /* Latency a job does not measure (no samples on either side): nothing to say. */
-        if (mt->positive_only && b->n[m] == 0 && n->n[m] == 0 && b->ok && n->ok)
+        if (mt->positive_only && b->n[m] == 0 && n->n[m] == 0 && b->ok && n->ok &&
+            b->left_out[m] == 0 && n->left_out[m] == 0)
             continue;
         struct sb_cmp_row *r = add_row(c, ci, m);
         if (!r)
