@@ -27,6 +27,9 @@ struct sb_command {
     X(ports)           \
     X(device)          \
     X(calibrate)       \
+    X(compare)         \
+    X(gate)            \
+    X(baseline)        \
     X(run_one)
 
 #define SB_DECLARE_COMMAND(n) extern const struct sb_command sb_cmd_##n;
