@@ -143,6 +143,10 @@ static int load_error(const char *path, const char *err, char *msg, size_t len)
                    "needs %.*s, which is not installed or not on the library path (%s)",
                    (int)(miss - start), start, err);
     }
+    if (strstr(err, "position-independent executable"))
+        return say(SBUF_EFORMAT, msg, len, path,
+                   "not a shared object (a position-independent executable: link it with "
+                   "-shared)");
     if (strstr(err, "undefined symbol"))
         return say(SBUF_ENOLIB, msg, len, path,
                    "needs a symbol that no loaded library provides (built against another "

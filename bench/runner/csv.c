@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -228,6 +229,9 @@ static const struct sb_column columns[] = {
     F("sched_cpu_pct", f_share, "% of a core", "CPU the two halves got / (wall x halves that had work); empty when unreadable."),
     F("sched_throttle_pct", f_throttle, "%", "CFS throttling of the run's cgroup (cpu.stat) as % of the run; empty when the cgroup's counters are unreadable."),
     F("sched_steal_pct", f_steal, "%", "Hypervisor steal (/proc/stat) as % of all CPU time during the run; empty when unreadable."),
+    /* Strategies from a plugin (strategies = plugin:PATH, bench/runner/plugins.h). */
+    P("plugin", plugin, "", "For a strategy from a plugin (strategies = plugin:PATH): the shared object's absolute path; empty for a built-in strategy."),
+    P("plugin_sha256", plugin_sha256, "", "SHA-256 of that file as the suite probed it (what sha256sum prints); each run checks the file is unchanged; empty for a built-in strategy."),
 };
 
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))
@@ -312,7 +316,7 @@ int sb_csv_row(const struct sb_row *row, char *out, size_t cap)
 {
     size_t at = 0;
     for (size_t i = 0; i < NCOLS; i++) {
-        char v[512];
+        char v[PATH_MAX + 64]; /* a plugin's path is the longest field */
         format_value(&columns[i], row, v, sizeof(v));
         if (i && (at + 1 >= cap || (out[at++] = ',', 0)))
             return -1;
