@@ -66,11 +66,11 @@ set(CPACK_PACKAGE_CONTACT "serbench maintainers <serbench@invalid>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "benchmark and stress harness for serial-port buffer strategies, and libsbuf")
 set(CPACK_PACKAGE_DESCRIPTION
-    "serbench runs ring buffers, pools and zero-copy views behind one interface (libsbuf)\n"
-    "through an in-process path, socat virtual serial ports and a real board, from\n"
-    "scenario files, with CSV results.  Strategies outside its tree are shared objects\n"
-    "built against libsbuf.so (sbuf/plugin.h), checked with `serbench check` and run\n"
-    "beside the built-in ones.")
+    "serbench runs ring buffers, pools and zero-copy views behind one interface (libsbuf)\n\
+through an in-process path, socat virtual serial ports and a real board, from\n\
+scenario files, with CSV results.  Strategies outside its tree are shared objects\n\
+built against libsbuf.so (sbuf/plugin.h), checked with `serbench check` and run\n\
+beside the built-in ones.")
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
