@@ -80,7 +80,9 @@ grep -q "\"sha256\": \"$sum\"" "$work/out/env.json" || fail "env.json lacks the 
 grep -q '| myring |' "$work/out/summary.md" || fail "summary.md lacks myring"
 
 # The man pages: found by man, and clean roff.
-MANPATH=$prefix/share/man man -w serbench >/dev/null 2>&1 || fail "man cannot find serbench(1)"
+if command -v man >/dev/null; then
+    MANPATH=$prefix/share/man man -w serbench >/dev/null 2>&1 || fail "man cannot find serbench(1)"
+fi
 if command -v groff >/dev/null; then
     for page in man1/serbench.1 man5/serbench-scenario.5; do
         warn=$(groff -man -ww -z -Tutf8 "$prefix/share/man/$page" 2>&1) || fail "groff: $page"
