@@ -18,6 +18,7 @@ const char *sbuf_strerror(int err)
     case SBUF_EAGAIN: return "no complete line yet";
     case SBUF_EABI: return "strategy built for another sbuf ABI version";
     case SBUF_EEXIST: return "a strategy by that name is already registered";
+    case SBUF_ENOLIB: return "a shared library the plugin needs is missing";
     default: return "unknown error";
     }
 }

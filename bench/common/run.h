@@ -8,6 +8,7 @@
 #ifndef SB_RUN_H
 #define SB_RUN_H
 
+#include <limits.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -99,6 +100,12 @@ struct sb_run_params {
     enum sb_overflow overflow;
 
     struct sb_link_params link;
+
+    /* A strategy from a plugin (strategies = plugin:PATH[:NAME]): the shared
+     * object's absolute path and SHA-256, which the run's child loads and
+     * checks before it runs; both "" for a built-in strategy. */
+    char plugin[PATH_MAX];
+    char plugin_sha256[65];
 
     /*
      * Not a scenario key: `serbench run --inject` (inject.h), for proving a

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "inject.h"
 #include "matrix.h"
+#include "plugins.h"
 #include "progress.h"
 #include "scenario.h"
 #include "suite.h"
@@ -181,6 +182,11 @@ static int parse_and_run(int argc, char **argv, char **typed)
                         sc[j]->path, sc[i]->path, sc[i]->name);
                 code = SB_EXIT_USAGE;
             }
+    /* Plugins are looked at in a child before anything else runs. */
+    if (code == SB_EXIT_OK && sb_plugins_resolve(sc, (size_t)nsc, so.exe, &err) < 0) {
+        fprintf(stderr, "serbench: %s\n", err.msg);
+        code = err.code;
+    }
     struct sb_matrix m = {0};
     if (code == SB_EXIT_OK && sb_matrix_expand(sc, (size_t)nsc, &mo, &m, &err) < 0) {
         fprintf(stderr, "serbench run: %s\n", err.msg);

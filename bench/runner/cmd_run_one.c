@@ -14,6 +14,7 @@
 #include "histogram.h"
 #include "commands.h"
 #include "ipc.h"
+#include "plugins.h"
 #include "workload.h"
 
 static volatile sig_atomic_t stop;
@@ -62,6 +63,9 @@ static int run_one_main(int argc, char **argv)
         r.status = SB_STATUS_FAILED;
         snprintf(r.reason, sizeof(r.reason), "%.*s", (int)sizeof(r.reason) - 1, err.msg);
         code = SB_EXIT_MISSING;
+    } else if ((code = sb_plugin_load_for_run(&p, r.reason, sizeof(r.reason))) != 0) {
+        /* The probe passed, so the file changed or broke since: the row fails. */
+        r.status = SB_STATUS_FAILED;
     } else {
         char seen[SB_NAME_MAX];
         memcpy(seen, r.allocator_seen, sizeof(seen));

@@ -30,7 +30,10 @@ struct sb_command {
     X(compare)         \
     X(gate)            \
     X(baseline)        \
-    X(run_one)
+    X(check)           \
+    X(run_one)         \
+    X(probe_plugin)    \
+    X(man)
 
 #define SB_DECLARE_COMMAND(n) extern const struct sb_command sb_cmd_##n;
 SB_COMMANDS(SB_DECLARE_COMMAND)

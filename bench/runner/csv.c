@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -301,6 +302,9 @@ static const struct sb_column columns[] = {
     F("job_hash", f_job_hash, "", "The job's definition hash: FNV-1a 64 over every cfg_ column of this row as written here, the job's seed and a replay file's sizes; not the strategy, allocator or repeat.  serbench compare compares a cell only where both sides have the same."),
     F("inject", f_inject, "", "Faults injected with serbench run --inject to validate a gate (slowdown:P, alloc:N); empty for a real result.  Never set by a scenario."),
     R("harness_allocations", harness_allocations, "calls", "malloc calls the harness's producer made in the measured phase: 0 unless --inject alloc:N (then N x msgs_sent, exactly)."),
+    /* Strategies from a plugin (strategies = plugin:PATH, bench/runner/plugins.h). */
+    P("plugin", plugin, "", "For a strategy from a plugin (strategies = plugin:PATH): the shared object's absolute path; empty for a built-in strategy."),
+    P("plugin_sha256", plugin_sha256, "", "SHA-256 of that file as the suite probed it (what sha256sum prints); each run checks the file is unchanged; empty for a built-in strategy."),
 };
 
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))
@@ -420,7 +424,7 @@ int sb_csv_row(const struct sb_row *row, char *out, size_t cap)
 {
     size_t at = 0;
     for (size_t i = 0; i < NCOLS; i++) {
-        char v[512];
+        char v[PATH_MAX + 64]; /* a plugin's path is the longest field */
         format_value(&columns[i], row, v, sizeof(v));
         if (i && (at + 1 >= cap || (out[at++] = ',', 0)))
             return -1;

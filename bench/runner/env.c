@@ -17,6 +17,7 @@
 #include "crc.h"
 #include "capture.h"
 #include "results.h"
+#include "sbuf/registry.h"
 
 #ifndef SERBENCH_VERSION
 #define SERBENCH_VERSION "unknown"
@@ -243,6 +244,39 @@ static void put_allocators(FILE *f)
     }
 }
 
+/* Every plugin the scenarios name, once: file, hash, strategies. */
+static void put_plugins(FILE *f, const struct sb_env_opts *o)
+{
+    fputs("\n  \"plugins\": [", f);
+    int first = 1;
+    for (size_t s = 0; s < o->nsc; s++)
+        for (size_t p = 0; p < o->sc[s]->nplugins; p++) {
+            const struct sb_plugin_ref *ref = &o->sc[s]->plugins[p];
+            int seen = 0;
+            for (size_t t = 0; t <= s && !seen; t++)
+                for (size_t q = 0; q < (t < s ? o->sc[t]->nplugins : p) && !seen; q++)
+                    seen = strcmp(o->sc[t]->plugins[q].path, ref->path) == 0;
+            if (seen)
+                continue;
+            fputs(first ? "\n    {\"path\": " : ",\n    {\"path\": ", f);
+            first = 0;
+            sb_json_string(f, ref->path);
+            fputs(", \"sha256\": ", f);
+            sb_json_string(f, ref->sha256[0] ? ref->sha256 : NULL);
+            fprintf(f, ", \"sbuf_abi\": %u, \"strategies\": [", sbuf_abi_version());
+            for (size_t i = 0; i < ref->nnames; i++) {
+                char caps[128];
+                fputs(i ? ", {\"name\": " : "{\"name\": ", f);
+                sb_json_string(f, ref->names[i]);
+                fputs(", \"caps\": ", f);
+                sb_json_string(f, sbuf_caps_string(ref->caps[i], caps, sizeof(caps)));
+                fputs("}", f);
+            }
+            fputs("]}", f);
+        }
+    fputs(first ? "]," : "\n  ],", f);
+}
+
 int sb_env_write(const char *path, const struct sb_env_opts *o, struct sb_err *err)
 {
     char tmp[PATH_MAX], buf[64];
@@ -271,7 +305,9 @@ int sb_env_write(const char *path, const struct sb_env_opts *o, struct sb_err *e
     }
     fputs("],\n  \"inject\": ", f);
     sb_json_string(f, o->inject && *o->inject ? o->inject : NULL);
-    fputs(",\n  \"scenarios\": [", f);
+    fputs(",", f);
+    put_plugins(f, o);
+    fputs("\n  \"scenarios\": [", f);
     for (size_t i = 0; i < o->nsc; i++) {
         fputs(i ? ", " : "", f);
         sb_json_string(f, o->sc[i]->path);

@@ -236,6 +236,20 @@ int sb_matrix_expand(struct sb_scenario *const *sc, size_t nsc, const struct sb_
                         struct sb_cell c = {.p = job->base, .scenario = sc[s], .job = job,
                                             .timeout_ns = job->timeout_ns};
                         snprintf(c.p.strategy, sizeof(c.p.strategy), "%s", job->strategies[st]);
+                        if (job->strategy_plugin[st]) {
+                            /* plugins.h resolves plugin:PATH entries before this */
+                            const struct sb_plugin_ref *pl =
+                                &sc[s]->plugins[job->strategy_plugin[st] - 1];
+                            if (!pl->probed || !job->strategies[st][0]) {
+                                sb_matrix_free(m);
+                                return sb_errf(err, SB_EXIT_USAGE,
+                                               "%s: plugin %s was not probed before the matrix",
+                                               pl->where, pl->path);
+                            }
+                            snprintf(c.p.plugin, sizeof(c.p.plugin), "%s", pl->path);
+                            snprintf(c.p.plugin_sha256, sizeof(c.p.plugin_sha256), "%s",
+                                     pl->sha256);
+                        }
                         snprintf(c.p.allocator, sizeof(c.p.allocator), "%s", job->allocators[a]);
                         c.p.repeat = r;
                         c.p.seed = sb_run_seed(job->seed, job->name, r);

@@ -115,7 +115,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
         ps->length_key = key->name;
         ps->length_line = line;
     }
-    struct sb_keyctx k = {.file = file, .sc = ps->sc};
+    struct sb_keyctx k = {.file = file, .line = line, .sc = ps->sc};
     if (!*value) {
         sb_errf(ps->err, SB_EXIT_USAGE, "%s:%u: %s has no value; accepted: %s", file, line, name,
                 key->accepts);
@@ -192,14 +192,33 @@ void sb_scenario_free(struct sb_scenario *sc)
     for (size_t i = 0; i < sc->nowned; i++)
         free(sc->owned[i]);
     free(sc->owned);
+    free(sc->plugins);
     free(sc->jobs);
     free(sc);
 }
 
 /* A replay path relative to its scenario file, made absolute (the resolved
  * copy lives elsewhere). */
-static void put_value(FILE *out, const struct sb_job *j, const char *name, const char *v)
+static void put_value(FILE *out, const struct sb_scenario *sc, const struct sb_job *j,
+                      const char *name, const char *v)
 {
+    int plugins = 0;
+    for (size_t i = 0; i < j->nstrategies; i++)
+        plugins |= j->strategy_plugin[i] != 0;
+    if (strcmp(name, "strategies") == 0 && plugins) {
+        /* The list as it ran: plugin paths absolute, each plugin's names written out. */
+        for (size_t i = 0; i < j->nstrategies; i++) {
+            unsigned p = j->strategy_plugin[i];
+            fprintf(out, "%s", i ? ", " : "");
+            if (p)
+                fprintf(out, "plugin:%s%s%s", sc->plugins[p - 1].path,
+                        j->strategies[i][0] ? ":" : "", j->strategies[i]);
+            else
+                fprintf(out, "%s", j->strategies[i]);
+        }
+        fputc('\n', out);
+        return;
+    }
     if (strcmp(name, "message") == 0 && strncmp(v, "replay:", 7) == 0 && v[7] != '/') {
         const char *slash = strrchr(j->file, '/');
         char dir[PATH_MAX] = ".";
@@ -242,7 +261,7 @@ int sb_scenario_write_resolved(const struct sb_scenario *sc, FILE *out)
             if ((key->flags & SB_KEY_LENGTH) && !active_length(j, key->name))
                 continue; /* a job has exactly one length */
             fprintf(out, "%s = ", key->name);
-            put_value(out, j, key->name, v);
+            put_value(out, sc, j, key->name, v);
         }
     }
     return ferror(out) ? -1 : 0;

@@ -17,9 +17,26 @@
 #include "diag.h"
 #include "opt.h"
 #include "run.h"
+#include "sbuf/plugin.h"
 
 #define SB_MAX_LIST 32 /* strategies or allocators in one job */
 #define SB_MAX_KEYS 96 /* keys in the table (runner's, transports', peers') */
+#define SB_MAX_PLUGINS 16 /* plugin files in one scenario */
+
+/*
+ * A plugin a scenario names (strategies = plugin:PATH[:NAME]).  The parser
+ * only records it; before the matrix is built the runner probes it in a
+ * child process (plugins.h), which fills the rest.
+ */
+struct sb_plugin_ref {
+    char path[PATH_MAX];       /* absolute: a relative PATH is relative to the file naming it */
+    char where[PATH_MAX + 16]; /* "file:line" that first names it, for messages */
+    int probed;
+    char sha256[65];
+    size_t nnames; /* the strategies it exports, in its order */
+    char names[SBUF_PLUGIN_MAX_STRATEGIES][SB_NAME_MAX];
+    unsigned caps[SBUF_PLUGIN_MAX_STRATEGIES];
+};
 
 struct sb_job {
     char name[SB_NAME_MAX];
@@ -34,6 +51,14 @@ struct sb_job {
 
     char strategies[SB_MAX_LIST][SB_NAME_MAX];
     size_t nstrategies;
+    /* strategies[i] comes from the scenario's plugins[strategy_plugin[i] - 1]
+     * when that is not 0; its name is "" (every strategy the plugin exports)
+     * until the probe has said what they are. */
+    unsigned char strategy_plugin[SB_MAX_LIST];
+    /* The capacity a buffer of strategies[i] really has at this job's
+     * buffer size (after the strategy's rounding), when known: the probe
+     * fills it for plugin strategies; 0 = not known here. */
+    size_t strategy_capacity[SB_MAX_LIST];
     char allocators[SB_MAX_LIST][SB_NAME_MAX];
     size_t nallocators;
     unsigned repeat;
@@ -56,6 +81,8 @@ struct sb_scenario {
     size_t njobs;
     void **owned; /* replay size tables the jobs point into */
     size_t nowned;
+    struct sb_plugin_ref *plugins; /* every plugin its jobs name */
+    size_t nplugins;
 };
 
 /*
@@ -74,6 +101,7 @@ void sb_scenario_free(struct sb_scenario *sc);
 /* What a key parser may need besides the value. */
 struct sb_keyctx {
     const char *file;      /* the file the value is in (relative paths) */
+    unsigned line;         /* its line */
     struct sb_scenario *sc;/* owner of allocations (replay tables) */
     char why[320];         /* a parser's reason for refusing, "" for none */
 };

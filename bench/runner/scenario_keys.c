@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "allocator.h"
 #include "frame.h"
@@ -81,13 +82,122 @@ static int parse_names(const char *v, const char *what, const char *const *valid
     return 0;
 }
 
+/* Appends one strategy to the job unless it is there already (same name, same plugin). */
+static int add_strategy(struct sb_job *j, const char *name, unsigned plugin, struct sb_keyctx *k)
+{
+    for (size_t i = 0; i < j->nstrategies; i++)
+        if (j->strategy_plugin[i] == plugin && strcmp(j->strategies[i], name) == 0)
+            return 0;
+    if (j->nstrategies == SB_MAX_LIST)
+        return WHY(k, "more than %d strategies", SB_MAX_LIST);
+    snprintf(j->strategies[j->nstrategies], SB_NAME_MAX, "%s", name);
+    j->strategy_plugin[j->nstrategies] = (unsigned char)plugin;
+    j->strategy_capacity[j->nstrategies] = 0;
+    j->nstrategies++;
+    return 0;
+}
+
+/* What a strategy name may hold (sbuf_ops_check's rule). */
+static int strategy_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= SB_NAME_MAX)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '-')
+            return 0;
+    return 1;
+}
+
+/*
+ * plugin:PATH or plugin:PATH:NAME.  PATH (no ':' in it) is relative to the
+ * file that names it; the parser only records it (scenario.h), the runner
+ * probes it before anything runs.
+ */
+static int add_plugin_strategy(struct sb_job *j, const char *t, struct sb_keyctx *k)
+{
+    const char *spec = t + strlen("plugin:");
+    const char *colon = strchr(spec, ':');
+    size_t plen = colon ? (size_t)(colon - spec) : strlen(spec);
+    const char *name = colon ? colon + 1 : "";
+    if (plen == 0)
+        return WHY(k, "'%s': no path (plugin:PATH or plugin:PATH:NAME)", t);
+    if (colon && !strategy_name_ok(name))
+        return WHY(k, "'%s': '%s' is not a strategy name (1 to %d of A-Z a-z 0-9 _ . -)", t, name,
+                   SB_NAME_MAX - 1);
+    char joined[PATH_MAX], abs[PATH_MAX];
+    const char *slash = k->file ? strrchr(k->file, '/') : NULL;
+    int w;
+    if (spec[0] == '/' || !slash)
+        w = snprintf(joined, sizeof(joined), "%.*s", (int)plen, spec);
+    else
+        w = snprintf(joined, sizeof(joined), "%.*s/%.*s", (int)(slash - k->file), k->file,
+                     (int)plen, spec);
+    if (w < 0 || (size_t)w >= sizeof(joined))
+        return WHY(k, "'%s': path too long", t);
+    /* A file that does not exist keeps its spelling: the probe says so. */
+    if (!realpath(joined, abs)) {
+        char cwd[PATH_MAX];
+        if (joined[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+            snprintf(abs, sizeof(abs), "%s", joined);
+        else if ((size_t)snprintf(abs, sizeof(abs), "%s/%s", cwd, joined) >= sizeof(abs))
+            return WHY(k, "'%s': path too long", t);
+    }
+    struct sb_scenario *sc = k->sc;
+    size_t p;
+    for (p = 0; p < sc->nplugins && strcmp(sc->plugins[p].path, abs) != 0; p++)
+        ;
+    if (p == sc->nplugins) {
+        if (sc->nplugins == SB_MAX_PLUGINS)
+            return WHY(k, "more than %d plugins in one scenario", SB_MAX_PLUGINS);
+        struct sb_plugin_ref *np = realloc(sc->plugins, (sc->nplugins + 1) * sizeof(*np));
+        if (!np)
+            return WHY(k, "out of memory");
+        sc->plugins = np;
+        memset(&np[p], 0, sizeof(np[p]));
+        snprintf(np[p].path, sizeof(np[p].path), "%s", abs);
+        snprintf(np[p].where, sizeof(np[p].where), "%s:%u", k->file ? k->file : "?", k->line);
+        sc->nplugins++;
+    }
+    return add_strategy(j, name, (unsigned)p + 1, k);
+}
+
 static int key_strategies(struct sb_job *j, const char *v, struct sb_keyctx *k)
 {
     const char *names[SB_MAX_LIST];
     size_t n = 0;
     for (size_t i = 0; i < sbuf_registry_count() && n < SB_MAX_LIST; i++)
         names[n++] = sbuf_registry_at(i)->name;
-    return parse_names(v, "strategy", names, n, j->strategies, &j->nstrategies, k);
+    char buf[4096];
+    if (strlen(v) >= sizeof(buf))
+        return WHY(k, "list too long");
+    snprintf(buf, sizeof(buf), "%s", v);
+    /* A job's own list replaces the one it inherited. */
+    j->nstrategies = 0;
+    size_t builtin = 0, all = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+        if (strncmp(t, "plugin:", 7) == 0) {
+            if (add_plugin_strategy(j, t, k) < 0)
+                return -1;
+            continue;
+        }
+        builtin++;
+        all += strcmp(t, "all") == 0;
+        if (all && builtin > 1)
+            return WHY(k, "'all' stands alone among the built-in names (plugin: entries may go "
+                          "with it)");
+        char one[SB_MAX_LIST][SB_NAME_MAX];
+        size_t none = 0;
+        if (parse_names(t, "strategy", names, n, one, &none, k) < 0)
+            return -1;
+        for (size_t i = 0; i < none; i++)
+            if (add_strategy(j, one[i], 0, k) < 0)
+                return -1;
+    }
+    if (j->nstrategies == 0)
+        return WHY(k, "empty list");
+    return 0;
 }
 
 static int key_allocators(struct sb_job *j, const char *v, struct sb_keyctx *k)
@@ -316,8 +426,14 @@ static int key_description(struct sb_job *j, const char *v, struct sb_keyctx *k)
 static const struct sb_key keys[] = {
     /* matrix */
     {"strategies", "matrix",
-     "all, or strategy names separated by commas (serbench list strategies)", "all",
-     "The buffer strategies each job runs under; one run per strategy.", 0, key_strategies, NULL},
+     "all, or strategy names (serbench list strategies), and plugin:PATH or plugin:PATH:NAME, "
+     "separated by commas", "all",
+     "The buffer strategies each job runs under; one run per strategy.  plugin:PATH runs every "
+     "strategy the shared object PATH exports beside the built-in ones (plugin:PATH:NAME only "
+     "NAME); a relative PATH is relative to this file, and it may not hold ':' or spaces.  "
+     "Each plugin is probed in a child process before anything runs (bad input is exit 2, a "
+     "library it needs missing exit 3) and loaded in each run's own process, so a crash fails "
+     "its row; `serbench check PATH` holds it to the tests first.", 0, key_strategies, NULL},
     {"allocators", "matrix", "all, or names from: glibc, jemalloc, mimalloc, tcmalloc",
      "glibc", "The allocators each job runs under.  Each run is a child process; all but "
      "glibc are loaded with LD_PRELOAD and verified to serve malloc.", 0, key_allocators, NULL},

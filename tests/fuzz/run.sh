@@ -64,9 +64,10 @@ scenario)
     # table reaches into the strategies, allocators, transports and peers,
     # and that set moves as they grow; --gc-sections drops what the parser
     # never calls.
+    # (serbench check links the strategy suites: tests/unit/suites/)
     sources="$(ls "$b"/common/*.c "$b"/device/*.c "$b"/transport/*.c "$b"/workload/*.c "$b"/runner/*.c | grep -v "/runner/main.c\$")
-        $impl"
-    libs="$(pkg-config --libs zlib inih libserialport gsl jansson) $crc_libs $impl_libs -lm -ldl" ;;
+        $impl $src/tests/unit/support/*.c $src/tests/unit/suites/*.c"
+    libs="$(pkg-config --libs zlib inih libserialport gsl jansson cmocka) $crc_libs $impl_libs -lm -ldl" ;;
 *)
     echo "fuzz-$name: unknown target" >&2
     exit 2 ;;

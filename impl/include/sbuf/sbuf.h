@@ -48,7 +48,10 @@ enum sbuf_error {
     SBUF_EAGAIN = -11,    /* readline: no complete line yet */
     SBUF_EABI = -12,      /* an ops table built for another SBUF_ABI_VERSION */
     SBUF_EEXIST = -13,    /* a strategy by that name is already registered */
+    SBUF_ENOLIB = -14,    /* a plugin needs a shared library this system lacks */
 };
+/* The last code: sbuf_strerror knows every one from SBUF_OK down to it. */
+#define SBUF_ELAST SBUF_ENOLIB
 
 /* A short, stable description of an SBUF_E* code ("unknown error" otherwise). */
 const char *sbuf_strerror(int err);

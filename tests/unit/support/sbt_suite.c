@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sbt.h"
+#include "sbt_suites.h"
 
 #define SBT_MAX_TRACKED 64
 
@@ -150,4 +151,25 @@ int sbt_run(const char *group, const struct sbt_case *per, size_t nper,
     free(tests);
     free(entries);
     return failed;
+}
+
+int sbt_run_suite(const struct sbt_suite *s, const struct sbt_case *global, size_t nglobal)
+{
+    if (s->prepare)
+        s->prepare();
+    return sbt_run(s->name, s->cases, s->ncases, global, nglobal);
+}
+
+int sbt_run_case(const struct sbt_suite *s, size_t i, const struct sbuf_ops *ops)
+{
+    if (i >= s->ncases || !ops)
+        return 1;
+    char *name;
+    if (asprintf(&name, "%s/%s", ops->name, s->cases[i].name) < 0)
+        return 1;
+    struct sbt_entry e = {ops, s->cases[i].fn};
+    struct CMUnitTest t = {name, run_entry, NULL, sbt_teardown, &e};
+    int failed = _cmocka_run_group_tests(s->name, &t, 1, NULL, NULL);
+    free(name);
+    return failed != 0;
 }
