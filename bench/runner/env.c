@@ -144,6 +144,24 @@ static void put_git(FILE *f, int *firstp)
     snprintf(cmd, sizeof(cmd), "git -C %s status --porcelain --untracked-files=no", q);
     int dirty = in_git && sb_capture(cmd, buf, sizeof(buf)) == 0;
     kv_raw(f, &first, "git_dirty", !in_git ? "null" : dirty ? "true" : "false");
+    /* the branch (a detached checkout, as in CI: the CI's own variable) and
+     * the commit's time, which orders a history's points (history.h) */
+    snprintf(cmd, sizeof(cmd), "git -C %s rev-parse --abbrev-ref HEAD", q);
+    if (!in_git || sb_capture(cmd, buf, sizeof(buf)) < 0 || strcmp(buf, "HEAD") == 0) {
+        static const char *const ci_vars[] = {"GITHUB_HEAD_REF", "GITHUB_REF_NAME",
+                                              "CI_COMMIT_REF_NAME", "BRANCH_NAME"};
+        buf[0] = '\0';
+        for (size_t i = 0; in_git && i < sizeof(ci_vars) / sizeof(ci_vars[0]) && !buf[0]; i++)
+            if (getenv(ci_vars[i]))
+                snprintf(buf, sizeof(buf), "%s", getenv(ci_vars[i]));
+    }
+    kv(f, &first, "git_branch", buf);
+    snprintf(cmd, sizeof(cmd),
+             "TZ=UTC git -C %s log -1 --date=format-local:%%Y-%%m-%%dT%%H:%%M:%%SZ --format=%%cd",
+             q);
+    if (!in_git || sb_capture(cmd, buf, sizeof(buf)) < 0)
+        buf[0] = '\0';
+    kv(f, &first, "git_commit_utc", buf);
 
     *firstp = first;
 }
