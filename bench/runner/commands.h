@@ -27,6 +27,8 @@ struct sb_command {
     X(ports)           \
     X(device)          \
     X(calibrate)       \
+    X(report)          \
+    X(history)         \
     X(run_one)
 
 #define SB_DECLARE_COMMAND(n) extern const struct sb_command sb_cmd_##n;
