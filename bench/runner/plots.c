@@ -612,14 +612,15 @@ static int plot_load(struct plotset *ps, const struct sb_runs *r, const struct j
                 if (strcmp(label, labels[s]) != 0)
                     continue;
                 double rate = num(first_value(r, c, "cfg_rate_per_s"));
-                double v[3];
+                double v[4];
+                v[3] = cell_median(r, c, "msgs_per_s", 1);
                 for (int k = 0; k < 3; k++)
                     v[k] = cell_median(r, c, pcol[k][intended ? 0 : 1], 1) / 1e3;
                 if (!isfinite(rate) || rate <= 0)
                     continue;
                 xmin = fmin(xmin, rate);
                 xmax = fmax(xmax, rate);
-                fprintf(f, "%.6g %.6g %.6g %.6g\n", rate, v[0], v[1], v[2]);
+                fprintf(f, "%.6g %.6g %.6g %.6g %.6g\n", rate, v[0], v[1], v[2], v[3]);
             }
         }
         fputs("EOD\n", f);
@@ -633,16 +634,25 @@ static int plot_load(struct plotset *ps, const struct sb_runs *r, const struct j
     fprintf(f,
             "set logscale xy\n"
             "set xrange [%.6g:%.6g]\n"
+            "set format x '%%.0s%%c'\n"
             "set xlabel 'offered rate (messages/s)'\n"
-            "set ylabel 'latency (us)'\n"
             "set grid xtics ytics\n"
             "set key top left\n",
             xmin / 1.3, xmax * 1.3);
-    /* the plot command, repeated for each terminal: three panels */
+    /* the plot command, repeated for each terminal: four panels */
     char plot[16384] = "";
-    size_t o = (size_t)snprintf(plot, sizeof(plot), "set multiplot layout 1,3 title %s\n", q);
-    for (int k = 0; k < 3 && o < sizeof(plot); k++) {
-        o += (size_t)snprintf(plot + o, sizeof(plot) - o, "set title '%s'\nplot ", pname[k]);
+    size_t o = (size_t)snprintf(plot, sizeof(plot), "set multiplot layout 2,2 title %s\n", q);
+    for (int k = 0; k < 4 && o < sizeof(plot); k++) {
+        if (k < 3)
+            o += (size_t)snprintf(plot + o, sizeof(plot) - o,
+                                  "set title '%s'\nset ylabel 'latency (us)'\nplot ", pname[k]);
+        else
+            o += (size_t)snprintf(plot + o, sizeof(plot) - o,
+                                  "set title 'achieved against offered (dashed: all of it)'\n"
+                                  "set ylabel 'achieved (messages/s)'\nset format y '%%.0s%%c'\n"
+                                  "set yrange [%.6g:%.6g]\nplot x with lines dt 2 lc rgb "
+                                  "'#777777' notitle, ",
+                                  xmin / 1.3, xmax * 1.3);
         for (size_t s = 0; s < nl && o < sizeof(plot); s++) {
             char lq[200] = "";
             sb_gp_quote(labels[s], lq, sizeof(lq));
@@ -656,17 +666,19 @@ static int plot_load(struct plotset *ps, const struct sb_runs *r, const struct j
             o += (size_t)snprintf(plot + o, sizeof(plot) - o, "\n");
     }
     if (o < sizeof(plot))
-        snprintf(plot + o, sizeof(plot) - o, "unset multiplot");
+        snprintf(plot + o, sizeof(plot) - o, "unset multiplot\nset format y\nset yrange [*:*]");
     snprintf(caption, sizeof(caption),
              "Each strategy run at a series of offered rates (rate = sweep:...): the medians "
-             "over the repeats of p50, p99 and p99.9 latency against the rate offered, both "
-             "axes logarithmic; where a line turns up, the strategy stops keeping up.%s",
+             "over the repeats of p50, p99 and p99.9 latency against the rate offered, and the "
+             "rate achieved (messages verified a second) against it, every axis logarithmic; "
+             "where a latency line turns up or the achieved rate falls below the dashed line, "
+             "the strategy stops keeping up.%s",
              intended ? " Latency from each message's intended send time, so a producer "
                         "held back by a full buffer counts the wait (no coordinated omission)."
                       : " Latency from each message's send time: this result has no "
                         "intended-send-time latency (lat_int_* columns), so a producer held "
                         "back by a full buffer hides part of the wait.");
-    return script_close(ps, f, stem, plot, 1200, 450, bt, "load", title, caption);
+    return script_close(ps, f, stem, plot, 1100, 800, bt, "load", title, caption);
 }
 
 /* ---- the whole directory --------------------------------------------------------- */
