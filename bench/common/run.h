@@ -123,6 +123,9 @@ struct sb_run_result {
     double sched_throttle_share;      /* CFS throttling of the run's cgroup / wall */
     double sched_steal_share;         /* hypervisor steal / all CPU time */
     char starved_reason[SB_REASON_MAX]; /* why starved; "" when not */
+    /* The regime: how each half (producer, consumer) got its CPU. */
+    uint64_t csw_voluntary[2];        /* [producer, consumer]: it blocked (a sleep, a wait) */
+    uint64_t csw_involuntary[2];      /* it was preempted: something else wanted its CPU */
     char allocator_seen[SB_NAME_MAX]; /* what the child verified is serving malloc */
 
     uint64_t msgs_sent, bytes_sent;       /* offered by the producer (measured phase) */

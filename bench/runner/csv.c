@@ -124,6 +124,23 @@ static void f_steal(const struct sb_row *row, char *b, size_t n)
     pct_or_empty(row->r->sched_steal_share, b, n);
 }
 
+/* A count per verified message, for comparing regimes across lengths and rates. */
+static void per_msg(const struct sb_row *row, uint64_t n, char *b, size_t len)
+{
+    if (row->r->msgs_recv)
+        snprintf(b, len, "%.4g", (double)n / (double)row->r->msgs_recv);
+    else
+        b[0] = '\0';
+}
+static void f_vcsw_prod_pm(const struct sb_row *row, char *b, size_t n)
+{
+    per_msg(row, row->r->csw_voluntary[0], b, n);
+}
+static void f_vcsw_cons_pm(const struct sb_row *row, char *b, size_t n)
+{
+    per_msg(row, row->r->csw_voluntary[1], b, n);
+}
+
 static const struct sb_column columns[] = {
     F("schema_version", f_schema, "", "Version of this column layout; changes when a column changes meaning or goes away."),
     F("status", f_status, "", "ok, failed (integrity, reconciliation, crash, timeout), aborted (interrupted, peer gone) or skipped (optional hardware absent)."),
@@ -228,6 +245,13 @@ static const struct sb_column columns[] = {
     F("sched_cpu_pct", f_share, "% of a core", "CPU the two halves got / (wall x halves that had work); empty when unreadable."),
     F("sched_throttle_pct", f_throttle, "%", "CFS throttling of the run's cgroup (cpu.stat) as % of the run; empty when the cgroup's counters are unreadable."),
     F("sched_steal_pct", f_steal, "%", "Hypervisor steal (/proc/stat) as % of all CPU time during the run; empty when unreadable."),
+    /* The regime each half ran in: getrusage(RUSAGE_THREAD) at its start and end. */
+    R("csw_vol_producer", csw_voluntary[0], "switches", "Voluntary context switches of the producer thread (it blocked: a wait for room, a pacing sleep)."),
+    R("csw_invol_producer", csw_involuntary[0], "switches", "Involuntary context switches of the producer (preempted: something else wanted its CPU)."),
+    R("csw_vol_consumer", csw_voluntary[1], "switches", "Voluntary context switches of the consumer thread (it blocked: a wait for data, a stall)."),
+    R("csw_invol_consumer", csw_involuntary[1], "switches", "Involuntary context switches of the consumer."),
+    F("csw_vol_producer_per_msg", f_vcsw_prod_pm, "switches/message", "csw_vol_producer / msgs_recv: how often the producer slept per message."),
+    F("csw_vol_consumer_per_msg", f_vcsw_cons_pm, "switches/message", "csw_vol_consumer / msgs_recv: how often the consumer slept per message."),
 };
 
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))

@@ -310,6 +310,10 @@ static void starvation(struct sb_run_result *r, struct sb_wrun *w)
 void sb_workload_result(struct sb_run_result *r, struct sb_wrun *w, enum sb_ending end)
 {
     starvation(r, w);
+    for (int h = 0; h < 2; h++) {
+        r->csw_voluntary[h] = (uint64_t)(w->csw[h][1][0] - w->csw[h][0][0]);
+        r->csw_involuntary[h] = (uint64_t)(w->csw[h][1][1] - w->csw[h][0][1]);
+    }
     workload_fill(r, &w->prod, &w->cons, w->port ? NULL : w->btx);
     if (w->port) {
         merge_stats(w->btx, w->brx, &r->buf);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "pace.h"
 #include "placement.h"
@@ -99,6 +100,11 @@ static void read_self(struct sb_wrun *w, int half, int at)
 {
     if (sb_sched_self(&w->self[half][at]) < 0)
         w->self_ok[half] = 0;
+    struct rusage ru; /* RUSAGE_THREAD: this half's own context switches */
+    if (getrusage(RUSAGE_THREAD, &ru) == 0) {
+        w->csw[half][at][0] = ru.ru_nvcsw;
+        w->csw[half][at][1] = ru.ru_nivcsw;
+    }
 }
 
 static void *producer_main(void *arg)

@@ -41,6 +41,7 @@ struct sb_wrun {
     struct sb_sched_snap sched[2];
     struct sb_sched_thread self[2][2]; /* [producer, consumer][start, end] */
     int self_ok[2];
+    long csw[2][2][2];                 /* [half][start, end][voluntary, involuntary] */
 };
 
 /* How the supervisor saw the run end. */
