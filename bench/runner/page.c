@@ -95,20 +95,23 @@ static void markdown_file(FILE *out, const char *dir, const char *name, const ch
     free(md);
 }
 
-/* plots/index.tsv: one figure a line, grouped under the job. */
-static size_t plots(FILE *out, const char *dir)
+/* One plot of plots/index.tsv. */
+struct plot {
+    char job[256], kind[32], stem[128], title[400], caption[1200];
+    int shown;
+};
+
+/* plots/index.tsv's lines; their count (0 when there is none). */
+static size_t read_plots(const char *dir, struct plot **out)
 {
+    *out = NULL;
     char p[PATH_MAX + 32];
     snprintf(p, sizeof(p), "%s/plots/index.tsv", dir);
     FILE *f = fopen(p, "r");
-    if (!f) {
-        fputs("<p class=\"note\">No plots in this directory (gnuplot was not installed when it "
-              "was made; <code>serbench report DIR</code> makes them).</p>\n",
-              out);
+    if (!f)
         return 0;
-    }
-    char line[8192], last_job[512] = "";
-    size_t n = 0;
+    char line[8192];
+    size_t n = 0, cap = 0;
     int header = 1;
     while (fgets(line, sizeof(line), f)) {
         line[strcspn(line, "\r\n")] = '\0';
@@ -124,29 +127,129 @@ static size_t plots(FILE *out, const char *dir)
         }
         if (k < 5)
             continue;
-        if (strcmp(field[0], last_job) != 0) {
-            snprintf(last_job, sizeof(last_job), "%.500s", field[0]);
-            fputs("<h3>", out);
-            sb_html_escape(out, field[0]);
-            fputs("</h3>\n", out);
+        if (n == cap) {
+            struct plot *more = realloc(*out, (cap = cap ? cap * 2 : 16) * sizeof(**out));
+            if (!more)
+                break;
+            *out = more;
         }
-        fputs("<figure>\n<a href=\"plots/", out);
-        sb_html_escape(out, field[2]);
-        fputs(".png\"><img class=\"plot\" src=\"plots/", out);
-        sb_html_escape(out, field[2]);
-        fputs(".svg\" alt=\"", out);
-        sb_html_escape(out, field[3]);
-        fputs("\" data-kind=\"", out);
-        sb_html_escape(out, field[1]);
-        fputs("\"></a>\n<figcaption>", out);
-        sb_html_escape(out, field[4]);
-        fputs(" <a href=\"plots/", out);
-        sb_html_escape(out, field[2]);
-        fputs(".gp\">gnuplot script</a></figcaption>\n</figure>\n", out);
-        n++;
+        struct plot *pl = &(*out)[n++];
+        memset(pl, 0, sizeof(*pl));
+        snprintf(pl->job, sizeof(pl->job), "%.250s", field[0]);
+        snprintf(pl->kind, sizeof(pl->kind), "%.30s", field[1]);
+        snprintf(pl->stem, sizeof(pl->stem), "%.120s", field[2]);
+        snprintf(pl->title, sizeof(pl->title), "%.390s", field[3]);
+        snprintf(pl->caption, sizeof(pl->caption), "%.1190s", field[4]);
     }
     fclose(f);
     return n;
+}
+
+static void figure(FILE *out, struct plot *pl)
+{
+    fputs("<figure>\n<a href=\"plots/", out);
+    sb_html_escape(out, pl->stem);
+    fputs(".png\"><img class=\"plot\" src=\"plots/", out);
+    sb_html_escape(out, pl->stem);
+    fputs(".svg\" alt=\"", out);
+    sb_html_escape(out, pl->title);
+    fputs("\" data-kind=\"", out);
+    sb_html_escape(out, pl->kind);
+    fputs("\"></a>\n<figcaption>", out);
+    sb_html_escape(out, pl->caption);
+    fputs(" <a href=\"plots/", out);
+    sb_html_escape(out, pl->stem);
+    fputs(".gp\">gnuplot script</a></figcaption>\n</figure>\n", out);
+    pl->shown = 1;
+}
+
+/* A summary heading "job (scenario)": the job, and its sweep base (before '@'). */
+static void heading_job(const char *h, size_t n, char *job, size_t jl, char *base, size_t bl)
+{
+    snprintf(job, jl, "%.*s", (int)n, h);
+    char *paren = strrchr(job, '(');
+    if (paren && paren > job && paren[-1] == ' ')
+        paren[-1] = '\0';
+    snprintf(base, bl, "%s", job);
+    char *at = strrchr(base, '@');
+    if (at && at > base)
+        *at = '\0';
+}
+
+/*
+ * summary.md, each job's table followed by its plots (a sweep's after the
+ * last of its rates); plots that belong to no table come after them.
+ */
+static void results(FILE *out, const char *dir)
+{
+    struct plot *pl;
+    size_t np = read_plots(dir, &pl);
+    char p[PATH_MAX + 32];
+    snprintf(p, sizeof(p), "%s/summary.md", dir);
+    char *md = sb_slurp(p, NULL);
+    if (!md)
+        fputs("<p class=\"note\">No summary.md in this directory.</p>\n", out);
+    char *body = md;
+    if (body && strncmp(body, "# ", 2) == 0 && strchr(body, '\n'))
+        body = strchr(body, '\n') + 1; /* its title is the page's */
+    /* sections start at lines "## " */
+    char *sec[1024];
+    size_t ns = 0;
+    for (char *q = body; q && *q && ns < 1024;) {
+        if (strncmp(q, "## ", 3) == 0)
+            sec[ns++] = q;
+        char *nl = strchr(q, '\n');
+        q = nl ? nl + 1 : NULL;
+    }
+    if (body) { /* the text before the first job */
+        char *end = ns ? sec[0] : body + strlen(body);
+        char keep = *end;
+        *end = '\0';
+        sb_md_to_html(out, body, 1);
+        *end = keep;
+    }
+    for (size_t i = 0; i < ns; i++) {
+        char *end = i + 1 < ns ? sec[i + 1] : sec[i] + strlen(sec[i]);
+        char job[256], base[256], next_job[256], next_base[256] = "";
+        size_t hl = strcspn(sec[i] + 3, "\n");
+        heading_job(sec[i] + 3, hl, job, sizeof(job), base, sizeof(base));
+        char heading[300];
+        snprintf(heading, sizeof(heading), "%.*s", (int)(hl < 299 ? hl : 299), sec[i] + 3);
+        if (i + 1 < ns)
+            heading_job(sec[i + 1] + 3, strcspn(sec[i + 1] + 3, "\n"), next_job,
+                        sizeof(next_job), next_base, sizeof(next_base));
+        char keep = *end;
+        *end = '\0';
+        fputs("<div class=\"job\">\n", out);
+        sb_md_to_html(out, sec[i], 1);
+        *end = keep;
+        int last_of_sweep = strcmp(base, job) != 0 && strcmp(base, next_base) != 0;
+        for (size_t k = 0; k < np; k++)
+            if (!pl[k].shown && (strcmp(pl[k].job, job) == 0 || strcmp(pl[k].job, heading) == 0 ||
+                                 (last_of_sweep && strncmp(pl[k].job, base, strlen(base)) == 0 &&
+                                  (pl[k].job[strlen(base)] == '\0' ||
+                                   pl[k].job[strlen(base)] == ' '))))
+                figure(out, &pl[k]);
+        fputs("</div>\n", out);
+    }
+    int more = 0;
+    for (size_t k = 0; k < np; k++)
+        if (!pl[k].shown) {
+            if (!more)
+                fputs("<h3>More plots</h3>\n", out);
+            more = 1;
+            figure(out, &pl[k]);
+        }
+    if (np == 0) {
+        snprintf(p, sizeof(p), "%s/plots/index.tsv", dir);
+        fputs(access(p, F_OK) == 0
+                  ? "<p class=\"note\">No plot: no job had a figure to draw.</p>\n"
+                  : "<p class=\"note\">No plots in this directory (gnuplot was not installed "
+                    "when it was made; <code>serbench report DIR</code> makes them).</p>\n",
+              out);
+    }
+    free(md);
+    free(pl);
 }
 
 static void json_value(FILE *out, json_t *v)
@@ -310,14 +413,12 @@ int sb_page_write(const char *dir, struct sb_err *err)
     sb_html_escape(out, d.serbench_version);
     fputs(", environment <code>", out);
     sb_html_escape(out, d.env_hash);
-    fputs("</code></p>\n<nav><a href=\"#summary\">Summary</a><a href=\"#plots\">Plots</a>"
+    fputs("</code></p>\n<nav><a href=\"#results\">Results by job</a>"
           "<a href=\"#memory\">Memory</a><a href=\"#environment\">Environment</a>"
           "<a href=\"#files\">Files</a></nav>\n</header>\n",
           out);
-    fputs("<section id=\"summary\">\n<h2>Summary</h2>\n", out);
-    markdown_file(out, dir, "summary.md", "No summary.md in this directory.");
-    fputs("</section>\n<section id=\"plots\">\n<h2>Plots</h2>\n", out);
-    plots(out, dir);
+    fputs("<section id=\"results\">\n<h2>Results by job</h2>\n", out);
+    results(out, dir);
     fputs("</section>\n<section id=\"memory\">\n<h2>Memory</h2>\n", out);
     markdown_file(out, dir, "memory.md",
                   "No memory report (memory.md) in this directory: peak RSS per cell is in the "

@@ -80,7 +80,7 @@ def parse(d, no_gnuplot):
     page = Page()
     with open(os.path.join(d, "index.html"), encoding="utf-8") as f:
         page.feed(f.read())
-    for section in ("summary", "plots", "memory", "environment", "files"):
+    for section in ("results", "memory", "environment", "files"):
         if section not in page.ids:
             fail(f"index.html has no section #{section}")
     if page.external:
