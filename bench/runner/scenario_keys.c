@@ -398,7 +398,7 @@ static const struct sb_key keys[] = {
      "Payload size of each message.  replay:FILE reads one size a line (# comments), relative "
      "to the scenario file, and cycles through them.", 0, key_message, NULL},
     {"rate", "traffic",
-     "max, messages per time: 2000/s, 2k/s, 5/ms, 600/min, sweep:LO-HI:xFACTOR or "
+     "max, or messages per time: 2000/s, 2k/s, 5/ms, 600/min; or sweep:LO-HI:xFACTOR or "
      "sweep:LO-HI:+STEP",
      "max",
      "Offered load: max sends as fast as the buffer takes them.  Paced with absolute "

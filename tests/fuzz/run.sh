@@ -66,7 +66,7 @@ scenario)
     # never calls.
     sources="$(ls "$b"/common/*.c "$b"/device/*.c "$b"/transport/*.c "$b"/workload/*.c "$b"/runner/*.c | grep -v "/runner/main.c\$")
         $impl"
-    libs="$(pkg-config --libs zlib inih libserialport gsl) $crc_libs $impl_libs -lm -ldl" ;;
+    libs="$(pkg-config --libs zlib inih libserialport gsl jansson sqlite3) $crc_libs $impl_libs -lm -ldl" ;;
 *)
     echo "fuzz-$name: unknown target" >&2
     exit 2 ;;

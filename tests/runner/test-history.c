@@ -21,7 +21,7 @@
 #include "history.h"
 #include "resultdir.h"
 #include "runsread.h"
-#include "tspawn.h"
+#include "tserbench.h"
 
 static char fixed[PATH_MAX]; /* tests/runner/data/report: a real suite's directory */
 

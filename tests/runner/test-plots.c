@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 
 #include "plots.h"
-#include "tspawn.h"
+#include "tserbench.h"
 
 static char fixed[PATH_MAX];
 

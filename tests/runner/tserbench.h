@@ -1,11 +1,11 @@
 /*
- * tspawn.h - test helper: run the built serbench (SERBENCH_BIN) as a user
+ * tserbench.h - test helper: run the built serbench (SERBENCH_BIN) as a user
  * does, in a scratch directory, with its stdout, stderr and exit code; and
  * the scratch directory itself.  A header: each test is its own executable.
  * Needs cmocka's headers included first.
  */
-#ifndef SB_TSPAWN_H
-#define SB_TSPAWN_H
+#ifndef SB_TSERBENCH_H
+#define SB_TSERBENCH_H
 
 #include <errno.h>
 #include <stdarg.h>
