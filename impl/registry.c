@@ -22,6 +22,7 @@ extern const struct sbuf_ops sbuf_jack_ops;
 #endif
 
 extern const struct sbuf_pool_ops sbuf_pool_fixed_ops;
+extern const struct sbuf_pool_ops sbuf_pool_local_ops;
 extern const struct sbuf_pool_ops sbuf_pool_sizeclass_ops;
 extern const struct sbuf_pool_ops sbuf_pool_malloc_ops;
 
@@ -40,6 +41,7 @@ static const struct sbuf_ops *const strategies[] = {
 
 static const struct sbuf_pool_ops *const pools[] = {
     &sbuf_pool_fixed_ops,
+    &sbuf_pool_local_ops,
     &sbuf_pool_sizeclass_ops,
     &sbuf_pool_malloc_ops,
 };

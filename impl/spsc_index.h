@@ -87,12 +87,14 @@ static inline size_t sbuf__spsc_room(struct sbuf__spsc x, size_t size, size_t wa
     return free_space;
 }
 
-/* Producer: publishes n more bytes and notes the fill level in b's peak. */
+/*
+ * Producer: publishes n more bytes and notes the fill level in b's peak.
+ * Nothing is stored for n == 0 (a write into a full ring, a producer
+ * polling): a store of the same head would still take the line back from
+ * the consumer, which then misses on its next look at head.
+ */
 static inline void sbuf__spsc_commit(struct sbuf__spsc x, struct sbuf *b, size_t n)
 {
-    /* Nothing to publish (an abandoned reservation, or sbuf_write_all closing
-     * the one that only decided): storing head again would still take the
-     * line away from a consumer that is reading it. */
     if (n == 0)
         return;
     sbuf__spsc_index head = atomic_load_explicit(x.head, memory_order_relaxed) + n;
@@ -129,9 +131,12 @@ static inline size_t sbuf__spsc_ready(struct sbuf__spsc x, size_t want, sbuf__sp
     return avail;
 }
 
-/* Consumer: hands n bytes back to the producer. */
+/* Consumer: hands n bytes back to the producer; nothing for n == 0 (a read
+ * of an empty ring, a consumer polling), as in sbuf__spsc_commit. */
 static inline void sbuf__spsc_release(struct sbuf__spsc x, size_t n)
 {
+    if (n == 0)
+        return;
     sbuf__spsc_index tail = atomic_load_explicit(x.tail, memory_order_relaxed);
     /* Release: our reads of the bytes finish before the producer may reuse them. */
     atomic_store_explicit(x.tail, tail + n, memory_order_release);

@@ -214,7 +214,7 @@ def metric_cv(r):
 
 
 def targets(results):
-    """Issue 3's targets: (description, measured, verdict)."""
+    """Issue 3's targets, and issue 13's: (description, measured, verdict)."""
     out = []
 
     def verdict(ok):
@@ -244,6 +244,11 @@ def targets(results):
     j = value(results, "stream/jack/64", "bytes_per_second")
     out.append(("stream/ring_spsc/64 >= 1.3x stream/jack/64", times(v / j) if v and j else "-",
                 verdict(v / j >= 1.3) if v and j else "not measured"))
+    v = value(results, "stream/ring_spsc/4096", "bytes_per_second")
+    j = value(results, "stream/jack/4096", "bytes_per_second")
+    out.append(("stream/ring_spsc/4096 >= stream/jack/4096 (issue 13)",
+                times(v / j) if v and j else "-",
+                verdict(v / j >= 1.0) if v and j else "not measured"))
     spans, seen = [], False
     for s in COPY_SIZES:
         r = results.get("zc/ring_mirror/%d" % s)
@@ -259,15 +264,16 @@ def targets(results):
                 "; ".join(spans) if spans else "one span, 0 copied; wrapped on up to %s of iterations"
                 % pct(wrapped),
                 (verdict(not spans and wrapped > 0)) if seen else "not measured"))
-    worst = None
-    for s in POOL_SIZES:
-        p = value(results, "pool/pool_fixed/%d" % s, "cpu_time")
-        mm = value(results, "pool/malloc/%d" % s, "cpu_time")
-        if p and mm and (worst is None or mm / p < worst[0]):
-            worst = (mm / p, s)
-    out.append(("pool_fixed get+put >= 2x malloc+free at every size",
-                "worst %s at %d" % (times(worst[0]), worst[1]) if worst else "-",
-                verdict(worst[0] >= 2.0) if worst else "not measured"))
+    for pool, issue in (("pool_fixed", ""), ("pool_local", " (issue 13)")):
+        worst = None
+        for s in POOL_SIZES:
+            p = value(results, "pool/%s/%d" % (pool, s), "cpu_time")
+            mm = value(results, "pool/malloc/%d" % s, "cpu_time")
+            if p and mm and (worst is None or mm / p < worst[0]):
+                worst = (mm / p, s)
+        out.append(("%s get+put >= 2x malloc+free at every size%s" % (pool, issue),
+                    "worst %s at %d" % (times(worst[0]), worst[1]) if worst else "-",
+                    verdict(worst[0] >= 2.0) if worst else "not measured"))
     h = value(results, "harness/frame/64", "cpu_time")
     out.append(("harness/frame/64 <= 200 ns (issue 4)", "%.0f ns" % h if h else "-",
                 verdict(h <= 200) if h else "not measured"))
@@ -327,8 +333,8 @@ def main(argv):
     t = allocs_table(results)
     if t:
         parts.append("### allocations\n\nCalls through libsbuf's allocation hook per iteration "
-                     "(Google Benchmark's MemoryManager).\n\n" + t)
-    parts.append("### targets (issue 3)\n\n" + table(["target", "measured", "verdict"], targets(results)))
+                     "(the allocs_per_iter counter).\n\n" + t)
+    parts.append("### targets (issues 3 and 13)\n\n" + table(["target", "measured", "verdict"], targets(results)))
     noisy = sorted(n for n, r in results.items() if not r.error and metric_cv(r) > NOISY_CV)
     if noisy:
         parts.append("Noisy (CV above %d %% over the repetitions): %s." %

@@ -68,7 +68,9 @@ enum {
     OFF_LCHECK = 8,
     OFF_SEQ = 12,
     OFF_TIME = 20,
+    OFF_INTENDED = 28,
 };
+_Static_assert(OFF_INTENDED + 8 == SB_FRAME_HEADER, "the header ends with the intended time");
 
 static inline uint32_t crc_more(uint32_t crc, const uint8_t *p, size_t n)
 {
@@ -99,6 +101,13 @@ void sb_payload_fill(uint64_t seq, uint8_t *p, uint32_t len)
 {
     uint64_t w = pattern_base(seq);
     uint32_t i = 0;
+    /* Four words a step, each from w alone: no chain between the stores. */
+    for (; i + 32 <= len; i += 32, w += 4 * PATTERN_STEP) {
+        put_le64(p + i, w);
+        put_le64(p + i + 8, w + PATTERN_STEP);
+        put_le64(p + i + 16, w + 2 * PATTERN_STEP);
+        put_le64(p + i + 24, w + 3 * PATTERN_STEP);
+    }
     for (; i + 8 <= len; i += 8, w += PATTERN_STEP)
         put_le64(p + i, w);
     for (unsigned k = 0; i < len; i++, k += 8)
@@ -111,13 +120,18 @@ int sb_payload_check(uint64_t seq, const uint8_t *p, uint32_t len)
         return 0;
     uint64_t w = pattern_base(seq);
     uint32_t i = 0;
+    /* Differences are gathered, not branched on: a good payload (every
+     * payload of a correct run) is read without a mispredicted exit. */
+    uint64_t diff = 0;
+    for (; i + 32 <= len; i += 32, w += 4 * PATTERN_STEP)
+        diff |= (get_le64(p + i) ^ w) | (get_le64(p + i + 8) ^ (w + PATTERN_STEP)) |
+                (get_le64(p + i + 16) ^ (w + 2 * PATTERN_STEP)) |
+                (get_le64(p + i + 24) ^ (w + 3 * PATTERN_STEP));
     for (; i + 8 <= len; i += 8, w += PATTERN_STEP)
-        if (get_le64(p + i) != w)
-            return 0;
+        diff |= get_le64(p + i) ^ w;
     for (unsigned k = 0; i < len; i++, k += 8)
-        if (p[i] != (uint8_t)(w >> k))
-            return 0;
-    return 1;
+        diff |= p[i] ^ (uint8_t)(w >> k);
+    return diff == 0;
 }
 
 /* ---- encoder ------------------------------------------------------------- */
@@ -129,37 +143,59 @@ static void seal_crc(uint8_t *frame, uint32_t len)
     put_le32(frame + body, crc_of(frame, body));
 }
 
+/* Bytes 0..7 (magic, version, flags, length) as one little-endian word. */
+static inline uint64_t start_word(unsigned flags, uint32_t len)
+{
+    return (uint64_t)SB_FRAME_MAGIC0 | (uint64_t)SB_FRAME_MAGIC1 << 8 |
+           (uint64_t)SB_FRAME_VERSION << 16 | (uint64_t)flags << 24 | (uint64_t)len << 32;
+}
+
+/* Header and frame CRC around the payload already at buf + SB_FRAME_HEADER. */
+static inline size_t seal(uint8_t *buf, unsigned flags, uint64_t seq, uint32_t len,
+                          uint64_t send_ns, uint64_t intended_ns)
+{
+    /* Built in a register, stored once: the length check never reloads
+     * bytes stored a moment ago (a load spanning several smaller stores
+     * cannot be forwarded from them and waits for the cache). */
+    uint64_t w = start_word(flags, len);
+    put_le64(buf + OFF_MAGIC, w);
+    put_le32(buf + OFF_LCHECK, sb_crc32_u64(w));
+    put_le64(buf + OFF_SEQ, seq);
+    put_le64(buf + OFF_TIME, send_ns);
+    put_le64(buf + OFF_INTENDED, intended_ns);
+    seal_crc(buf, len);
+    return sb_frame_size(len);
+}
+
 size_t sb_frame_seal(uint8_t *buf, size_t cap, unsigned flags, uint64_t seq, uint32_t len,
                      uint64_t send_ns)
 {
     if (!buf || len > SB_FRAME_MAX_PAYLOAD || cap < sb_frame_size(len) || flags > 0xff)
         return 0;
-    buf[OFF_MAGIC] = SB_FRAME_MAGIC0;
-    buf[OFF_MAGIC + 1] = SB_FRAME_MAGIC1;
-    buf[OFF_VERSION] = SB_FRAME_VERSION;
-    buf[OFF_FLAGS] = (uint8_t)flags;
-    put_le32(buf + OFF_LEN, len);
-    put_le32(buf + OFF_LCHECK, crc_of(buf, OFF_LCHECK));
-    put_le64(buf + OFF_SEQ, seq);
-    put_le64(buf + OFF_TIME, send_ns);
-    seal_crc(buf, len);
-    return sb_frame_size(len);
+    return seal(buf, flags, seq, len, send_ns, send_ns);
+}
+
+size_t sb_frame_encode_paced(uint8_t *buf, size_t cap, uint64_t seq, uint32_t len,
+                             uint64_t send_ns, uint64_t intended_ns)
+{
+    if (!buf || len > SB_FRAME_MAX_PAYLOAD || cap < sb_frame_size(len))
+        return 0;
+    sb_payload_fill(seq, buf + SB_FRAME_HEADER, len);
+    return seal(buf, 0, seq, len, send_ns, intended_ns);
 }
 
 size_t sb_frame_encode(uint8_t *buf, size_t cap, uint64_t seq, uint32_t len,
                        uint64_t send_ns)
 {
-    if (!buf || len > SB_FRAME_MAX_PAYLOAD || cap < sb_frame_size(len))
-        return 0;
-    sb_payload_fill(seq, buf + SB_FRAME_HEADER, len);
-    return sb_frame_seal(buf, cap, 0, seq, len, send_ns);
+    return sb_frame_encode_paced(buf, cap, seq, len, send_ns, send_ns);
 }
 
-void sb_frame_restamp(uint8_t *frame, uint64_t send_ns)
+void sb_frame_restamp(uint8_t *frame, uint64_t send_ns, uint64_t intended_ns)
 {
     if (!frame)
         return;
     put_le64(frame + OFF_TIME, send_ns);
+    put_le64(frame + OFF_INTENDED, intended_ns);
     seal_crc(frame, get_le32(frame + OFF_LEN));
 }
 
@@ -167,8 +203,7 @@ void sb_frame_restamp(uint8_t *frame, uint64_t send_ns)
 static inline int length_ok(const uint8_t *h)
 {
     return h[OFF_MAGIC] == SB_FRAME_MAGIC0 && h[OFF_MAGIC + 1] == SB_FRAME_MAGIC1 &&
-           h[OFF_VERSION] == SB_FRAME_VERSION &&
-           crc_of(h, OFF_LCHECK) == get_le32(h + OFF_LCHECK);
+           h[OFF_VERSION] == SB_FRAME_VERSION && sb_crc32_8(h) == get_le32(h + OFF_LCHECK);
 }
 
 int sb_frame_peek(const uint8_t *h, uint32_t *len, unsigned *flags)
@@ -233,8 +268,8 @@ static inline uint8_t byte_at(const struct sbuf_span v[2], size_t off)
  * Bytes [off, off + n) of the stream as one pointer: in place when they lie
  * in one span, else copied into dst.  *copied says which.  off + n <= total.
  */
-static const uint8_t *gather(const struct sbuf_span v[2], size_t off, size_t n, uint8_t *dst,
-                             int *copied)
+static inline __attribute__((always_inline)) const uint8_t *
+gather(const struct sbuf_span v[2], size_t off, size_t n, uint8_t *dst, int *copied)
 {
     *copied = 0;
     if (n == 0)
@@ -257,6 +292,9 @@ static const uint8_t *gather(const struct sbuf_span v[2], size_t off, size_t n, 
  */
 static size_t find_magic(const struct sbuf_span v[2], size_t off, size_t total)
 {
+    /* In sync, the next frame starts right here: no search. */
+    if (off + 1 < v[0].n && v[0].p[off] == SB_FRAME_MAGIC0 && v[0].p[off + 1] == SB_FRAME_MAGIC1)
+        return off;
     size_t seg_start = 0;
     for (int s = 0; s < 2; s++) {
         size_t seg_end = seg_start + v[s].n;
@@ -310,6 +348,34 @@ static uint32_t crc_span(const struct sbuf_span v[2], size_t off, size_t n)
     return crc_more(crc_of(v[0].p + off, a), v[1].p, n - a);
 }
 
+/* A good frame of size bytes at stream offset at; h: its header, in place
+ * or gathered; payload: its payload, in place or copied (copied says so). */
+static inline enum sb_frame_event accept(struct sb_decoder *d, size_t *pos, size_t at,
+                                         const uint8_t *h, uint32_t len, size_t size,
+                                         const uint8_t *payload, int copied,
+                                         struct sb_frame *out)
+{
+    out->seq = get_le64(h + OFF_SEQ);
+    out->send_ns = get_le64(h + OFF_TIME);
+    out->intended_ns = get_le64(h + OFF_INTENDED);
+    out->len = len;
+    out->payload = payload;
+    d->st.frames++;
+    d->st.frame_bytes += size;
+    d->st.straddled += (uint64_t)copied;
+    d->hunting = 0;
+    d->need = 0;
+    *pos = at + size;
+    return SB_FRAME_GOOD;
+}
+
+/* Version, flags and length of a frame start whose length check passed. */
+static inline int start_in_bounds(const struct sb_decoder *d, uint64_t w)
+{
+    return (uint8_t)(w >> 16) == SB_FRAME_VERSION && (uint8_t)(w >> 24) == 0 &&
+           (uint32_t)(w >> 32) <= d->max_payload;
+}
+
 enum sb_frame_event sb_decoder_next(struct sb_decoder *d, const struct sbuf_span v[2],
                                     size_t *pos, struct sb_frame *out)
 {
@@ -317,6 +383,31 @@ enum sb_frame_event sb_decoder_next(struct sb_decoder *d, const struct sbuf_span
         return SB_FRAME_NEED_MORE;
     size_t total = v[0].n + v[1].n;
     size_t at = *pos < total ? *pos : total;
+
+    /* The common case, checked exactly as below but without the general
+     * path's search and gathering: in sync (a frame starts at *pos) and
+     * the whole frame lies in the first span.  Anything else (a partial
+     * or straddling frame, garbage) falls through to the general path. */
+    if (v[0].n >= SB_FRAME_OVERHEAD && at <= v[0].n - SB_FRAME_OVERHEAD) {
+        const uint8_t *h = v[0].p + at;
+        uint64_t w = get_le64(h);
+        if ((uint16_t)w == (SB_FRAME_MAGIC0 | SB_FRAME_MAGIC1 << 8)) {
+            if (sb_crc32_u64(w) != get_le32(h + OFF_LCHECK))
+                return reject(d, pos, at, SB_FRAME_CRC_ERROR);
+            if (!start_in_bounds(d, w))
+                return reject(d, pos, at, SB_FRAME_BAD);
+            uint32_t len = (uint32_t)(w >> 32);
+            size_t size = sb_frame_size(len);
+            if (size <= v[0].n - at) {
+                size_t body = size - SB_FRAME_TRAILER;
+                if (crc_of(h, body) != get_le32(h + body))
+                    return reject(d, pos, at, SB_FRAME_CRC_ERROR);
+                *pos = at;
+                return accept(d, pos, at, h, len, size, len ? h + SB_FRAME_HEADER : d->scratch,
+                              0, out);
+            }
+        }
+    }
 
     size_t start = find_magic(v, at, total);
     if (start > at) {
@@ -336,11 +427,12 @@ enum sb_frame_event sb_decoder_next(struct sb_decoder *d, const struct sbuf_span
     /* Nothing is believed until a check has passed: the length check first.
      * (The magic is already known good, and a wrong version is a bad frame
      * whose check passed, not a damaged one.) */
-    if (crc_of(h, OFF_LCHECK) != get_le32(h + OFF_LCHECK))
+    uint64_t w = get_le64(h);
+    if (sb_crc32_u64(w) != get_le32(h + OFF_LCHECK))
         return reject(d, pos, at, SB_FRAME_CRC_ERROR);
-    uint32_t len = get_le32(h + OFF_LEN);
-    if (h[OFF_VERSION] != SB_FRAME_VERSION || h[OFF_FLAGS] != 0 || len > d->max_payload)
+    if (!start_in_bounds(d, w))
         return reject(d, pos, at, SB_FRAME_BAD);
+    uint32_t len = (uint32_t)(w >> 32);
 
     size_t size = sb_frame_size(len);
     if (total - at < size) {
@@ -354,15 +446,6 @@ enum sb_frame_event sb_decoder_next(struct sb_decoder *d, const struct sbuf_span
         return reject(d, pos, at, SB_FRAME_CRC_ERROR);
 
     h = gather(v, at, SB_FRAME_HEADER, hbuf, &copied);
-    out->seq = get_le64(h + OFF_SEQ);
-    out->send_ns = get_le64(h + OFF_TIME);
-    out->len = len;
-    out->payload = gather(v, at + SB_FRAME_HEADER, len, d->scratch, &copied);
-    d->st.frames++;
-    d->st.frame_bytes += size;
-    d->st.straddled += (uint64_t)copied;
-    d->hunting = 0;
-    d->need = 0;
-    *pos = at + size;
-    return SB_FRAME_GOOD;
+    const uint8_t *payload = gather(v, at + SB_FRAME_HEADER, len, d->scratch, &copied);
+    return accept(d, pos, at, h, len, size, payload, copied, out);
 }

@@ -7,22 +7,30 @@
  *
  *   off  size field
  *     0     2 magic         0xA5 0xC3
- *     2     1 version       SB_FRAME_VERSION
+ *     2     1 version       SB_FRAME_VERSION (2)
  *     3     1 flags         0 (reserved: a frame with any bit set is rejected)
  *     4     4 length        payload bytes N, 0 .. the decoder's max_payload
  *     8     4 length check  CRC-32 (zlib's crc32(), crc.h) of bytes 0..7
  *    12     8 sequence      0, 1, 2 ... per run; a refused message reuses its number
  *    20     8 send time     CLOCK_MONOTONIC ns when the frame was handed to the buffer
- *    28     N payload       sb_payload_fill(sequence): checkable without a copy of it
- *  28+N     4 frame CRC     CRC-32 of bytes 0 .. 28+N-1 (whole header and payload)
+ *    28     8 intended time CLOCK_MONOTONIC ns when the schedule wanted it sent (pace.h):
+ *                           <= send time; equal to it in a run that is not paced
+ *    36     N payload       sb_payload_fill(sequence): checkable without a copy of it
+ *  36+N     4 frame CRC     CRC-32 of bytes 0 .. 36+N-1 (whole header and payload)
+ *
+ * Version 1 had no intended time (a 28-byte header): a message that waited
+ * for room was timed only from when it got in, which hides the wait
+ * (coordinated omission; README.md, "Two latencies").  A version-1 frame is
+ * a bad frame to this decoder, as to the emulator and both firmwares.
  *
  * Why two checks: the length check guards the only fields the decoder must
  * believe before it has the whole frame (version, flags, length), so a
- * damaged length can never make it wait for (or copy) a bogus payload; it
- * is 8 bytes, so it costs next to nothing.  The frame CRC then covers
- * everything, header and payload, in one call: one 92-byte run is cheaper
- * than a 28-byte and a 64-byte one (zlib: 80 ns against 31 + 94 ns), and
- * the CRC was most of the harness's own cost (crc.h: ISA-L now).
+ * damaged length can never make it wait for (or copy) a bogus payload.  It
+ * is 8 bytes, computed inline (crc.h, sb_crc32_8: a library call costs
+ * more in overhead than the 8 bytes do).  The frame CRC then covers
+ * everything, header and payload, in one call: one 100-byte run is cheaper
+ * than a 36-byte and a 64-byte one, and the CRC is still the largest part
+ * of the harness's own cost (crc.h: ISA-L).
  * No field but those three is read before the frame CRC has passed.
  *
  * The payload is derived from the sequence number, so a receiver can verify
@@ -40,8 +48,8 @@
 
 #define SB_FRAME_MAGIC0 0xA5u
 #define SB_FRAME_MAGIC1 0xC3u
-#define SB_FRAME_VERSION 1u
-#define SB_FRAME_HEADER 28u   /* bytes before the payload */
+#define SB_FRAME_VERSION 2u
+#define SB_FRAME_HEADER 36u   /* bytes before the payload */
 #define SB_FRAME_TRAILER 4u   /* the frame CRC after it */
 #define SB_FRAME_OVERHEAD (SB_FRAME_HEADER + SB_FRAME_TRAILER)
 #define SB_FRAME_LENGTH_END 12u /* bytes the decoder needs to trust the length */
@@ -60,15 +68,20 @@ void sb_payload_fill(uint64_t seq, uint8_t *p, uint32_t len);
 int sb_payload_check(uint64_t seq, const uint8_t *p, uint32_t len);
 
 /*
- * Encodes frame seq with a len-byte pattern payload, stamped send_ns, into
- * buf.  Returns the frame size, or 0 (buf untouched) if buf is NULL, cap is
- * too small, or len > SB_FRAME_MAX_PAYLOAD.
+ * Encodes frame seq with a len-byte pattern payload, sent at send_ns and
+ * intended for intended_ns, into buf.  Returns the frame size, or 0 (buf
+ * untouched) if buf is NULL, cap is too small, or len > SB_FRAME_MAX_PAYLOAD.
+ * sb_frame_encode is the same for a frame sent when it was meant to be
+ * (an unpaced run): intended time = send time.
  */
+size_t sb_frame_encode_paced(uint8_t *buf, size_t cap, uint64_t seq, uint32_t len,
+                             uint64_t send_ns, uint64_t intended_ns);
 size_t sb_frame_encode(uint8_t *buf, size_t cap, uint64_t seq, uint32_t len,
                        uint64_t send_ns);
-/* Rewrites the send time of a frame encoded by sb_frame_encode and
- * recomputes its frame CRC (the producer retrying after waiting for room). */
-void sb_frame_restamp(uint8_t *frame, uint64_t send_ns);
+/* Rewrites the send and intended times of an encoded frame and recomputes
+ * its frame CRC (the producer retrying after waiting for room: a paced run
+ * keeps the intended time, an unpaced one moves both). */
+void sb_frame_restamp(uint8_t *frame, uint64_t send_ns, uint64_t intended_ns);
 
 /*
  * For other kinds of frame in the same format (the device emulator's
@@ -76,8 +89,9 @@ void sb_frame_restamp(uint8_t *frame, uint64_t send_ns);
  * flag set, so the two can never be confused):
  *
  * sb_frame_seal writes the header and the frame CRC around len payload
- * bytes the caller already put at buf + SB_FRAME_HEADER; returns the frame
- * size, or 0 if buf is NULL, cap is too small or len too large.
+ * bytes the caller already put at buf + SB_FRAME_HEADER (intended time =
+ * send time); returns the frame size, or 0 if buf is NULL, cap is too
+ * small or len too large.
  *
  * sb_frame_peek reads the first SB_FRAME_LENGTH_END bytes of a frame: 1
  * when magic, version and length check are good, with the length and flags
@@ -98,6 +112,7 @@ int sb_frame_check(const uint8_t *frame, size_t n, uint64_t *seq, uint64_t *send
 struct sb_frame {
     uint64_t seq;
     uint64_t send_ns;
+    uint64_t intended_ns;
     uint32_t len;
     const uint8_t *payload;
 };

@@ -15,7 +15,9 @@
 #ifndef SB_HISTOGRAM_H
 #define SB_HISTOGRAM_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "run.h"
 
@@ -77,5 +79,42 @@ void sb_hist_merge(struct sb_hist *dst, const struct sb_hist *src);
 
 /* count, mean, p50, p90, p99, p99.9, max into out. */
 void sb_hist_summary(const struct sb_hist *h, struct sb_latency *out);
+
+/*
+ * A run's two latency histograms: from each message's send time (runs.csv
+ * lat_*) and from its intended send time (lat_int_*; frame.h).
+ * Merging runs: sb_hist_merge each kind into a reset histogram; then
+ * sb_hist_percentile and sb_hist_summary read the merged one as any other
+ * (it is exactly the histogram of all their samples together).
+ */
+struct sb_run_hists {
+    struct sb_hist send;     /* "send" in the file */
+    struct sb_hist intended; /* "intended" */
+};
+
+/*
+ * The .hist file (results/README.md, "hist/"): both histograms of one run
+ * as lines of text, lossless (every non-empty bucket with its count; min,
+ * max, saturated and the sum for the mean exactly), closed by a CRC-32 of
+ * everything before it, so a damaged or truncated file is refused, never
+ * half read.  run: the run's row in runs.csv (1 = the first row).
+ */
+#define SB_HIST_FILE_VERSION 1
+#define SB_HIST_FILE_MAX (8u << 20) /* more than two full histograms can take */
+
+/* Writes the file's text to f: 0, or -1 when f reports a write error. */
+int sb_hist_file_write(FILE *f, unsigned long run, const struct sb_run_hists *h);
+/*
+ * Parses a whole file's text (n bytes, need not be NUL-terminated) into *h
+ * and *run: 0, or -1 with the reason, one line naming the line number, in
+ * err.  Anything but a file sb_hist_file_write could have written is
+ * refused: a bad check, a layout other than this build's, a bucket that is
+ * not one, counts that do not add up, min or max outside their buckets.
+ */
+int sb_hist_file_parse(const char *text, size_t n, unsigned long *run, struct sb_run_hists *h,
+                       char *err, size_t errlen);
+/* Reads path (at most SB_HIST_FILE_MAX bytes) and parses it as above. */
+int sb_hist_file_read(const char *path, unsigned long *run, struct sb_run_hists *h, char *err,
+                      size_t errlen);
 
 #endif

@@ -44,6 +44,12 @@ void sb_pacer_init(struct sb_pacer *pc, uint64_t t0, double rate, uint32_t burst
                    uint64_t burst_period_ns);
 /* The absolute deadline of the next message (t0 or earlier = now); advances k. */
 uint64_t sb_pacer_next(struct sb_pacer *pc);
+/* 1 when messages have a schedule (rate or bursts): then a message's
+ * deadline is its intended send time (frame.h); 0 for as fast as possible. */
+static inline int sb_pacer_paced(const struct sb_pacer *pc)
+{
+    return pc->period_ns > 0 || pc->burst_period_ns > 0;
+}
 
 /* The consumer's stalls: it pauses stall_ns at the start of every period from t0. */
 struct sb_staller {

@@ -46,6 +46,11 @@ static void child_default_signals(void)
 
 int sb_proc_spawn(pid_t *pid, int (*fn)(void *arg), void *arg)
 {
+    return sb_proc_spawn_keep(pid, fn, arg, -1);
+}
+
+int sb_proc_spawn_keep(pid_t *pid, int (*fn)(void *arg), void *arg, int keep_fd)
+{
     if (!pid || !fn) {
         errno = EINVAL;
         return -1;
@@ -62,7 +67,13 @@ int sb_proc_spawn(pid_t *pid, int (*fn)(void *arg), void *arg)
         /* Without an exec, close-on-exec does not apply: drop every inherited
          * descriptor (the runner's result pipe, the host end of the port), so
          * none is held open by this child.  fn opens what it needs. */
-        close_range(3, ~0u, 0);
+        if (keep_fd >= 3) {
+            if (keep_fd > 3)
+                close_range(3, (unsigned)keep_fd - 1, 0);
+            close_range((unsigned)keep_fd + 1, ~0u, 0);
+        } else {
+            close_range(3, ~0u, 0);
+        }
         _exit(fn(arg) & 0xff);
     }
     /* Both sides set the group: whichever runs first wins the race. */

@@ -21,6 +21,10 @@
  */
 int sb_proc_spawn(pid_t *pid, int (*fn)(void *arg), void *arg);
 
+/* As sb_proc_spawn, but the child keeps descriptor keep_fd open (all the
+ * others above stderr are closed in the child); keep_fd < 0: none. */
+int sb_proc_spawn_keep(pid_t *pid, int (*fn)(void *arg), void *arg, int keep_fd);
+
 /*
  * Forks and executes path with argv (argv[0] first, NULL-terminated); its
  * stdout and stderr go to out_fd (or stay serbench's when out_fd < 0), its

@@ -58,8 +58,8 @@ struct sb_link_params {
     int on_disconnect_stop;   /* on_disconnect = stop (default next) */
     uint64_t reconnect_ns;    /* serial: retry opening for this long */
     int hardware_optional;    /* hardware = optional: absent port = skipped, not failed */
-    /* Not scenario keys: the suite measures the pty ceilings once
-     * (calibrate.h) and hands them to every pty run; 0 = not measured. */
+    /* Not scenario keys: the suite measures the pty ceilings just before
+     * each pty echo run (calibrate.h) and hands them to it; 0 = not measured. */
     double ceiling_bytes_per_s;
     double ceiling_echo_bytes_per_s;
     uint64_t ceiling_rtt_p50_ns;
@@ -93,6 +93,13 @@ struct sb_run_params {
     enum sb_overflow overflow;
 
     struct sb_link_params link;
+
+    /*
+     * Optional (NULL = not wanted): where the workload copies the run's two
+     * latency histograms when it fills the result (histogram.h).  A pointer
+     * into this process: the child's own, never the parent's.
+     */
+    struct sb_run_hists *hists;
 };
 
 enum sb_status {
@@ -136,6 +143,8 @@ struct sb_run_result {
                             or a payload that is not its sequence number's */
     double bytes_per_s, msgs_per_s;
     struct sb_latency latency;            /* enqueue -> dequeue on mem; round trip on pty, serial */
+    struct sb_latency latency_int;        /* the same from each message's intended send time
+                                             (paced runs; = latency when unpaced) */
     struct sbuf_stats buf;                /* pty, serial: the tx and rx buffers summed (capacity
                                              is one buffer's, peak_used the larger peak) */
 
@@ -149,6 +158,12 @@ struct sb_run_result {
     uint64_t dev_corrupt_frames;     /* fault corrupt */
     uint64_t dev_delay_faults;       /* fault delay */
     uint64_t dev_stall_faults;       /* fault stall */
+    /* The run's block/notify waits (wakeup.h, and the pumps' port waits):
+     * how many ran out the 100 ms safety timeout, and how many of those
+     * found what they waited for already there with no notify sent (a
+     * wakeup that never came: 0 in a correct protocol). */
+    uint64_t wait_timeouts;
+    uint64_t missed_wakeups;
 };
 
 /*

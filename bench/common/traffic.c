@@ -23,6 +23,8 @@ int sb_pipe_init(struct sb_pipe *p, struct sbuf *b)
     p->b = b;
     atomic_init(&p->closed, 0);
     atomic_init(&p->want, 0);
+    p->ops = NULL;
+    p->ops_ctx = NULL;
     p->room.fd = -1;
     int rc = sb_wakeup_init(&p->data);
     if (rc == SBUF_OK)
@@ -116,7 +118,10 @@ static inline int write_frame(struct sb_pipe *tx, const uint8_t *frame, size_t n
 {
     if (sbuf_write_all(tx->b, frame, n) != n)
         return 0;
-    sb_wakeup_notify(&tx->data);
+    if (tx->ops)
+        tx->ops->committed(tx->ops_ctx);
+    else
+        sb_wakeup_notify(&tx->data);
     return 1;
 }
 
@@ -127,8 +132,13 @@ static inline void waiting_since(_Atomic uint64_t *flag, uint64_t now)
     atomic_store_explicit(flag, now, memory_order_relaxed);
 }
 
+/*
+ * Writes the frame whole, or refuses it (drop), or waits for room (block).
+ * paced: the frame keeps its intended send time, intended_ns, through
+ * every restamp; unpaced, the intended time moves with the send time.
+ */
 static enum offer_result offer(struct sb_pipe *tx, struct sb_run_ctl *ctl, uint8_t *frame,
-                               size_t n)
+                               size_t n, int paced, uint64_t intended_ns)
 {
     enum offer_result r = OFFER_WRITTEN;
     int blocked = 0;
@@ -159,9 +169,11 @@ static enum offer_result offer(struct sb_pipe *tx, struct sb_run_ctl *ctl, uint8
             r = OFFER_ABORTED;
             break;
         }
-        /* Latency runs from when the frame enters the buffer, not from
-         * when it first found no room. */
-        sb_frame_restamp(frame, sb_now_ns());
+        /* The send time is when the frame enters the buffer, not when it
+         * first found no room; the wait shows in the intended time's
+         * latency (a paced run) and nowhere else (an unpaced one). */
+        uint64_t now = sb_now_ns();
+        sb_frame_restamp(frame, now, paced ? intended_ns : now);
     }
     if (blocked)
         waiting_since(&ctl->producer_blocked_ns, 0);
@@ -207,6 +219,7 @@ void sb_producer_run(struct sb_pipe *tx, struct sb_run_ctl *ctl, struct sb_produ
 
     struct sb_pacer pacer;
     sb_pacer_init(&pacer, ctl->t0, p->rate, p->burst_count, p->burst_period_ns);
+    int paced = sb_pacer_paced(&pacer);
     uint64_t warmup_end = ctl->t0 + p->warmup_ns;
     uint64_t end_ns = UINT64_MAX;
     int measuring = 0;
@@ -231,8 +244,11 @@ void sb_producer_run(struct sb_pipe *tx, struct sb_run_ctl *ctl, struct sb_produ
         if (measuring && length_reached(p, out, now, end_ns))
             break;
 
-        size_t n = sb_frame_encode(frame, cap, seq, sb_msggen_next(&gen), now);
-        enum offer_result r = offer(tx, ctl, frame, n);
+        /* Paced, the message was meant to go at its deadline, however late
+         * the producer got to it; unpaced, whenever it goes. */
+        uint64_t intended = paced ? due : now;
+        size_t n = sb_frame_encode_paced(frame, cap, seq, sb_msggen_next(&gen), now, intended);
+        enum offer_result r = offer(tx, ctl, frame, n, paced, intended);
         if (r == OFFER_ABORTED)
             break;
         if (r == OFFER_UNFIT) {
@@ -338,6 +354,9 @@ void sb_consumer_run(struct sb_pipe *rx, struct sb_run_ctl *ctl, struct sb_consu
     memset(&out->dec, 0, sizeof(out->dec));
     sb_verify_reset(&out->ver);
     const struct sb_run_params *p = ctl->p;
+    struct sb_pacer sched; /* the producer's schedule, to know whether it has one */
+    sb_pacer_init(&sched, ctl->t0, p->rate, p->burst_count, p->burst_period_ns);
+    out->ver.paced = sb_pacer_paced(&sched);
     struct sb_decoder dec;
     int rc = sb_decoder_init(&dec, sb_msg_spec_max(&p->message));
     if (rc) {
@@ -357,6 +376,8 @@ void sb_consumer_run(struct sb_pipe *rx, struct sb_run_ctl *ctl, struct sb_consu
                 starved = 0;
                 waiting_since(&ctl->consumer_starved_ns, 0);
             }
+            if (now >= stall.at && rx->ops)
+                rx->ops->away(rx->ops_ctx);
             if (sb_staller_check(&stall, now, &ctl->abort))
                 break;
         }
@@ -408,9 +429,14 @@ void sb_consumer_run(struct sb_pipe *rx, struct sb_run_ctl *ctl, struct sb_consu
         atomic_store_explicit(&rx->want, want, memory_order_relaxed);
         atomic_thread_fence(memory_order_seq_cst);
         struct data_wait w = {rx, want - 1, ctl};
-        sb_wakeup_await(&rx->data, data_ready, &w, SB_WAIT_SAFETY_NS);
+        if (rx->ops)
+            rx->ops->await(rx->ops_ctx, want - 1);
+        else
+            sb_wakeup_await(&rx->data, data_ready, &w, SB_WAIT_SAFETY_NS);
     }
     out->end_ns = sb_now_ns();
     out->dec = dec.st;
     sb_decoder_free(&dec);
+    if (!out->ver.paced) /* intended = send for every frame: one histogram, recorded once */
+        out->ver.hist_int = out->ver.hist;
 }

@@ -25,6 +25,23 @@
 /* The safety-net timeout of every block/notify wait. */
 #define SB_WAIT_SAFETY_NS 100000000u /* 100 ms */
 
+/*
+ * Optional: what the side across a pipe does itself instead of being woken
+ * (a serial transport's I/O path, io.h).  The halves call these in place of
+ * the plain notify and wait, so the port's I/O can run in the thread that
+ * has the bytes instead of a hand-off to a pump thread.
+ */
+struct sb_pipe_ops {
+    /* Writer, after each commit (instead of notifying data). */
+    void (*committed)(void *ctx);
+    /* Reader, with nothing it can use: returns once the buffer holds more
+     * than have bytes, or the pipe is closed, or the run aborted (or
+     * spuriously: the reader loops).  Instead of awaiting data. */
+    void (*await)(void *ctx, size_t have);
+    /* Reader, before it pauses on purpose (stall). */
+    void (*away)(void *ctx);
+};
+
 struct sb_pipe {
     struct sbuf *b;
     struct sb_wakeup data; /* the reader sleeps here */
@@ -34,6 +51,8 @@ struct sb_pipe {
      * bytes at a time (a slow link's RX pump) may skip a notify while the
      * buffer holds fewer: the reader could do nothing with them. */
     atomic_size_t want;
+    const struct sb_pipe_ops *ops; /* NULL: plain notify and wait */
+    void *ops_ctx;
 };
 
 /* Binds b (still owned by the caller): SBUF_OK, SBUF_EINVAL or SBUF_EIO. */
@@ -94,7 +113,7 @@ void sb_producer_run(struct sb_pipe *tx, struct sb_run_ctl *ctl, struct sb_produ
 
 struct sb_consumer_stats {
     struct sb_decoder_stats dec;
-    struct sb_verify ver;   /* 34 KiB: allocate, do not put on a small stack */
+    struct sb_verify ver;   /* 68 KiB: allocate, do not put on a small stack */
     uint64_t leftover;      /* bytes that never became a frame when the writer closed */
     uint64_t bytes_released;/* every byte the consumer took out of the buffer */
     uint64_t end_ns;        /* when it saw the end of the stream */
@@ -104,7 +123,8 @@ struct sb_consumer_stats {
 /*
  * Consumer: decodes frames from rx in place, verifies each, times the
  * measured ones, pauses as ctl->p's stall says, until rx is closed and
- * drained, or an abort.
+ * drained, or an abort.  out->ver.hist_int is filled either way: an unpaced
+ * run's is a copy of out->ver.hist.
  */
 void sb_consumer_run(struct sb_pipe *rx, struct sb_run_ctl *ctl, struct sb_consumer_stats *out);
 

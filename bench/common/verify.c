@@ -66,4 +66,6 @@ void sb_verify_reset(struct sb_verify *v)
     v->bad_payload = 0;
     v->first_ns = v->last_ns = v->first_bytes = 0;
     sb_hist_reset(&v->hist);
+    sb_hist_reset(&v->hist_int);
+    v->paced = 0;
 }

@@ -2,7 +2,7 @@
  * verify.h - what the consumer does with each frame the decoder found good:
  * check its payload against its sequence number, track the sequence (gaps,
  * duplicates, reordering), and, past the warmup, count it and record its
- * latency.  The per-frame step is inline: it is most of the harness's own
+ * latencies (from its send time; paced, from its intended time too).  The per-frame step is inline: it is most of the harness's own
  * cost per message.
  */
 #ifndef SB_VERIFY_H
@@ -48,7 +48,11 @@ struct sb_verify {
     uint64_t bad_payload;               /* CRCs good, payload not its sequence number's */
     uint64_t first_ns, last_ns;         /* receipt of the first and last measured frame */
     uint64_t first_bytes;               /* the first measured frame's wire bytes */
-    struct sb_hist hist;                /* latency of measured frames, ns */
+    struct sb_hist hist;                /* latency of measured frames from their send time, ns */
+    /* ... and from their intended send time (frame.h), recorded only when
+     * paced is set; an unpaced run's is its hist (the two times are one). */
+    struct sb_hist hist_int;
+    int paced;                          /* set by the caller after sb_verify_reset */
 };
 
 void sb_verify_reset(struct sb_verify *v);
@@ -78,6 +82,8 @@ static inline int sb_verify_frame(struct sb_verify *v, const struct sb_frame *f,
         v->bytes += size;
         /* A send time in the future can only be a clock glitch: count it as 0. */
         sb_hist_record(&v->hist, now_ns > f->send_ns ? now_ns - f->send_ns : 0);
+        if (v->paced)
+            sb_hist_record(&v->hist_int, now_ns > f->intended_ns ? now_ns - f->intended_ns : 0);
     } else {
         v->warmup_msgs++;
         v->warmup_bytes += size;

@@ -28,6 +28,7 @@ int sb_wakeup_init(struct sb_wakeup *w)
     if (!w)
         return SBUF_EINVAL;
     atomic_init(&w->waiting, 0);
+    w->timeouts = w->missed = 0;
     w->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     return w->fd < 0 ? SBUF_EIO : SBUF_OK;
 }
@@ -84,12 +85,13 @@ int sb_wakeup_await_fd(struct sb_wakeup *w, sb_ready_fn ready, void *arg, int fd
     /* acq_rel RMW: the waiter half of the pattern in the file comment (its
      * acquire makes a publish that came first visible to ready()). */
     atomic_exchange_explicit(&w->waiting, 1, memory_order_acq_rel);
-    int ok = ready(arg);
+    int ok = ready(arg), timed_out = 0;
     if (!ok) {
         struct pollfd pfd[2] = {{.fd = w->fd, .events = POLLIN}, {.fd = fd, .events = events}};
         struct timespec ts = {.tv_sec = (time_t)(timeout_ns / 1000000000u),
                               .tv_nsec = (long)(timeout_ns % 1000000000u)};
-        if (ppoll(pfd, fd >= 0 ? 2 : 1, &ts, NULL) > 0) {
+        int n = ppoll(pfd, fd >= 0 ? 2 : 1, &ts, NULL);
+        if (n > 0) {
             if (pfd[0].revents & POLLIN) {
                 uint64_t count;
                 ssize_t rc = read(w->fd, &count, sizeof(count)); /* consume the wakeup */
@@ -98,12 +100,18 @@ int sb_wakeup_await_fd(struct sb_wakeup *w, sb_ready_fn ready, void *arg, int fd
             if (fd >= 0 && revents)
                 *revents = pfd[1].revents;
         }
+        timed_out = n == 0;
         ok = ready(arg);
     }
     /* An RMW, not a plain store: it keeps the chain of exchanges on
      * waiting unbroken, so the next await's exchange still synchronises
      * with a notifier that ran while we slept but found 0 (a second
-     * notifier after the one that kicked) and its publish is visible. */
-    atomic_exchange_explicit(&w->waiting, 0, memory_order_acq_rel);
+     * notifier after the one that kicked) and its publish is visible.
+     * Still 1: no notifier came while we slept. */
+    int unnotified = atomic_exchange_explicit(&w->waiting, 0, memory_order_acq_rel);
+    if (timed_out) {
+        w->timeouts++;
+        w->missed += ok && unnotified;
+    }
     return ok;
 }

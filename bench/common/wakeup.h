@@ -19,6 +19,11 @@
 struct sb_wakeup {
     atomic_int waiting; /* the waiter is between announcing itself and waking up */
     int fd;             /* eventfd, non-blocking; -1 when not initialised */
+    /* The waiter's own counts (plain: one waiter; read them after joining it).
+     * timeouts: waits that ran out their timeout.  missed: of those, the ones
+     * after which the condition already held although no notify came: a
+     * wakeup the protocol failed to deliver (0 in a correct protocol). */
+    uint64_t timeouts, missed;
 };
 
 /* SBUF_OK, SBUF_EINVAL, or SBUF_EIO if no eventfd could be made (errno says why). */

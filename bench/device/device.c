@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <time.h>
@@ -24,11 +25,18 @@
 #include "tty.h"
 
 #define DEV_TICK_NS 1000000u
+/* --pty, at most this long asleep while idle: a change of the host's
+ * settings is reported within it, before any byte comes. */
+#define DEV_FOLLOW_IDLE_NS 250000000u
 
 struct dev_port {
     int fd;
     int gone;          /* the host end hung up */
     const char *why;
+    /* --pty: the pair is the emulator's own. */
+    int slave;         /* its own descriptor of the host's end: the pair outlives a host */
+    char path[PATH_MAX];
+    struct sb_tty_link seen; /* the host's settings as last applied */
 };
 
 static size_t port_read(void *ctx, uint8_t *dst, size_t room)
@@ -88,6 +96,33 @@ static int flush_out(struct sb_dev_model *m, struct dev_port *p)
             return 1;
     }
     return 0;
+}
+
+/*
+ * --pty: a pseudo-terminal pair of its own.  The emulator reads the master;
+ * the host opens the slave, whose path goes to stdout.  The slave starts
+ * raw at the configured rate (a host that sets nothing gets a clean 8N1
+ * line), and the emulator keeps a descriptor of it open so that a host
+ * closing and reopening it is not a hang-up.  -1 with errno.
+ */
+static int open_pty(const struct sb_dev_config *c, struct dev_port *p)
+{
+    int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (m < 0)
+        return -1;
+    if (grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, p->path, sizeof(p->path)) != 0 ||
+        fcntl(m, F_SETFL, fcntl(m, F_GETFL) | O_NONBLOCK) < 0 ||
+        /* On a master these set the slave's termios. */
+        sb_tty_make_raw(m, c->rtscts) < 0 ||
+        sb_tty_set_baud(m, c->link == SB_DEV_UART ? c->baud : 115200u) < 0 ||
+        (p->slave = open(p->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) < 0 ||
+        sb_tty_get_link(m, &p->seen) < 0) {
+        int e = errno;
+        close(m);
+        errno = e;
+        return -1;
+    }
+    return m;
 }
 
 static int open_port(const char *path)
@@ -152,8 +187,11 @@ static int wait_idle(const struct dev_port *port, uint64_t now, uint64_t disconn
 {
     struct pollfd pfd = {.fd = port->fd, .events = POLLIN};
     struct timespec ts, *tsp = NULL;
-    if (disconnect_at != UINT64_MAX) {
-        ts = ns_to_ts(disconnect_at > now ? disconnect_at - now : 0);
+    uint64_t until = disconnect_at;
+    if (port->slave >= 0 && until - now > DEV_FOLLOW_IDLE_NS)
+        until = now + DEV_FOLLOW_IDLE_NS; /* --pty: look at the host's settings again */
+    if (until != UINT64_MAX) {
+        ts = ns_to_ts(until > now ? until - now : 0);
         tsp = &ts;
     }
     sigset_t stopsigs, old;
@@ -181,13 +219,82 @@ static void print_counters(const struct sb_dev_counters *s, const char *why)
             (unsigned long long)s->stall_faults, (unsigned long long)s->ram_free);
 }
 
+/*
+ * Tells the harness about bytes lost since the last call: the count first,
+ * then the eventfd, so a waiter woken by the eventfd sees the count.  The
+ * count is a hint for flow control, not data: relaxed; the write(2) and the
+ * waiter's poll(2) order it in practice, and the waiter re-reads it.
+ */
+static void publish_loss(const struct sb_dev_model *m, const struct sb_dev_loss *loss,
+                         uint64_t *published)
+{
+    uint64_t now = m->st.overrun_bytes + m->st.drop_bytes;
+    if (!loss || now == *published)
+        return;
+    *published = now;
+    if (loss->bytes)
+        atomic_store_explicit(loss->bytes, now, memory_order_relaxed);
+    if (loss->fd >= 0) {
+        uint64_t one = 1;
+        ssize_t rc = write(loss->fd, &one, sizeof(one)); /* EAGAIN: already signalled */
+        (void)rc;
+    }
+}
+
+/*
+ * --pty: applies the host's settings, read from the master (they are the
+ * slave's on Linux), to the modelled link when they change, and says what
+ * a pty cannot carry when the host asks for it.
+ */
+static void follow_host(struct sb_dev_model *m, struct dev_port *p)
+{
+    struct sb_tty_link now;
+    if (sb_tty_get_link(p->fd, &now) < 0)
+        return;
+    struct sb_tty_link was = p->seen;
+    p->seen = now;
+    if (now.baud != was.baud || now.rtscts != was.rtscts) {
+        if (m->cfg.link == SB_DEV_CDC) {
+            fprintf(stderr, "serbench device: the host set %u baud%s: a USB CDC link runs at "
+                    "full speed whatever the host's rate (as the board does); no change\n",
+                    now.baud, now.rtscts ? " and RTS/CTS" : "");
+        } else if (now.baud == 0) {
+            fprintf(stderr, "serbench device: the host set 0 baud (B0, hang up): a pty has no "
+                    "DTR to drop; the link stays at %u baud\n", m->cfg.baud);
+        } else {
+            uint32_t b = now.baud < SB_DEV_BAUD_MIN   ? SB_DEV_BAUD_MIN
+                         : now.baud > SB_DEV_BAUD_MAX ? SB_DEV_BAUD_MAX
+                                                      : now.baud;
+            sb_dev_model_set_uart(m, b, now.rtscts);
+            fprintf(stderr, "serbench device: the host set %u baud, flow %s: the modelled UART "
+                    "now runs at %u baud (%u B/s each way), flow %s%s\n", now.baud,
+                    now.rtscts ? "rtscts" : "none", m->cfg.baud, m->cfg.baud / 10,
+                    m->cfg.rtscts ? "rtscts" : "none",
+                    b != now.baud ? " (UARTE takes 300 to 1000000 baud)"
+                    : b == 1200   ? " (a real board on USB would reset into its bootloader at "
+                                    "1200 baud)"
+                                  : "");
+        }
+        if (now.rtscts && !was.rtscts)
+            fprintf(stderr, "serbench device: the host asked for RTS/CTS flow control: the "
+                    "modelled link applies it (the device holds bytes back instead of losing "
+                    "them), but a pty carries no modem lines, so the host's driver never sees "
+                    "CTS drop and never pauses on it\n");
+    }
+    if (now.modem && !was.modem)
+        fprintf(stderr, "serbench device: the host turned modem control on (CLOCAL off): a pty "
+                "has no carrier detect, DTR, DSR or RI; opening never waits for carrier and a "
+                "hang-up comes only from closing\n");
+}
+
 /* The emulator's loop; why it ended in *why.  1 when the disconnect fault fired. */
 static int serve(struct sb_dev_model *m, struct dev_port *port, const struct sb_dev_config *c,
-                 uint64_t t0, volatile sig_atomic_t *stop, _Atomic uint64_t *lost,
+                 uint64_t t0, volatile sig_atomic_t *stop, const struct sb_dev_loss *loss,
                  const char **why)
 {
     const struct sb_dev_io io = {port_read, port_write, port};
     uint64_t disconnect_at = c->faults.disconnect ? t0 + c->faults.disconnect_at_ns : UINT64_MAX;
+    uint64_t lost = 0;
     while (!(stop && *stop)) {
         uint64_t now = sb_now_ns();
         if (now >= disconnect_at) {
@@ -195,10 +302,10 @@ static int serve(struct sb_dev_model *m, struct dev_port *port, const struct sb_
             return 1;
         }
         sb_dev_model_advance(m, now, &io);
+        if (port->slave >= 0)
+            follow_host(m, port); /* before the new bytes: they travel at the host's rate */
         take_input(m, port);
-        if (lost)
-            atomic_store_explicit(lost, m->st.overrun_bytes + m->st.drop_bytes,
-                                  memory_order_relaxed); /* a hint for flow control, no data */
+        publish_loss(m, loss, &lost);
         int pending = flush_out(m, port);
         if (port->gone) {
             *why = port->why;
@@ -215,12 +322,19 @@ static int serve(struct sb_dev_model *m, struct dev_port *port, const struct sb_
 }
 
 int sb_device_run(const struct sb_dev_config *c, volatile sig_atomic_t *stop,
-                  struct sb_dev_counters *final, _Atomic uint64_t *lost)
+                  struct sb_dev_counters *final, const struct sb_dev_loss *loss)
 {
-    struct dev_port port = {.fd = open_port(c->port)};
+    struct dev_port port = {.fd = -1, .slave = -1};
+    port.fd = c->pty ? open_pty(c, &port) : open_port(c->port);
     if (port.fd < 0) {
-        fprintf(stderr, "serbench device: opening %s: %s\n", c->port, strerror(errno));
+        fprintf(stderr, "serbench device: %s %s: %s\n", c->pty ? "making a pty pair" : "opening",
+                c->pty ? "(posix_openpt)" : c->port, strerror(errno));
         return -1;
+    }
+    if (c->pty) {
+        /* The one line on stdout: the path the host opens. */
+        printf("%s\n", port.path);
+        fflush(stdout);
     }
     struct sb_dev_model m;
     uint64_t t0 = sb_now_ns();
@@ -230,12 +344,14 @@ int sb_device_run(const struct sb_dev_config *c, volatile sig_atomic_t *stop,
         return -1;
     }
     const char *why = NULL;
-    int disconnected = serve(&m, &port, c, t0, stop, lost, &why);
+    int disconnected = serve(&m, &port, c, t0, stop, loss, &why);
     if (final)
         *final = m.st;
     if (c->verbose)
         print_counters(&m.st, why);
     sb_dev_model_free(&m);
     close(port.fd);
+    if (port.slave >= 0)
+        close(port.slave);
     return disconnected;
 }

@@ -65,6 +65,10 @@ struct sb_dev_config {
     uint64_t seed;
     size_t read_ahead;        /* bytes read from the port ahead of the wire (0: the default) */
     int verbose;              /* `serbench device -v`: counters on stderr at exit */
+    /* `serbench device --pty`: make a pseudo-terminal pair (posix_openpt)
+     * instead of opening port, print the host's end on stdout, and follow
+     * the host's termios (rate, flow control) on the modelled link. */
+    int pty;
 };
 
 /* Defaults: uart:115200, no flow control, the default RAM and ring, no faults. */
@@ -87,15 +91,31 @@ int sb_dev_config_from_link(const struct sb_link_params *lp, const char *port, u
                             struct sb_dev_config *c, struct sb_err *err);
 
 /*
- * Runs the emulator on c->port until the host hangs up, *stop becomes
+ * Where the emulator tells a harness that bounds what it has in flight
+ * (peer.h) about the bytes it lost (overruns + dropped frames): *bytes is
+ * kept equal to the count so far, and fd (an eventfd, or -1) is written
+ * once each time the count grows, after *bytes is.
+ */
+struct sb_dev_loss {
+    _Atomic uint64_t *bytes; /* may be NULL */
+    int fd;                  /* may be -1 */
+};
+
+/* The UART rates the model takes, and the one that resets these boards. */
+#define SB_DEV_BAUD_MIN 300u
+#define SB_DEV_BAUD_MAX 1000000u /* UARTE's fastest */
+
+/*
+ * Runs the emulator on c->port (c->pty: on a pty pair of its own, whose
+ * host end it prints on stdout, following the host's settings: it never
+ * sees a hang-up then, and runs until *stop) until the host hangs up, *stop becomes
  * non-zero, or a disconnect fault fires.  final (may be NULL) gets the
- * counters.  lost (may be NULL) is kept equal to the bytes lost so far
- * (overruns + dropped frames), for a harness that bounds what it has in
- * flight (peer.h).  Returns 0 when the host hung up or *stop was set, 1
- * when the disconnect fault fired, -1 if the port could not be opened.
- * Single-threaded: it can run in a forked child.
+ * counters; loss (may be NULL) the losses as they happen.  Returns 0 when
+ * the host hung up or *stop was set, 1 when the disconnect fault fired, -1
+ * if the port could not be opened.  Single-threaded: it can run in a
+ * forked child.
  */
 int sb_device_run(const struct sb_dev_config *c, volatile sig_atomic_t *stop,
-                  struct sb_dev_counters *final, _Atomic uint64_t *lost);
+                  struct sb_dev_counters *final, const struct sb_dev_loss *loss);
 
 #endif

@@ -96,7 +96,7 @@ int sb_dev_model_init(struct sb_dev_model *m, const struct sb_dev_config *c, uin
 {
     memset(m, 0, sizeof(*m));
     m->cfg = *c;
-    m->t0 = m->prev_now = t0;
+    m->t0 = m->born = m->prev_now = t0;
     int uart = c->link == SB_DEV_UART;
     size_t app = c->app_buffer ? c->app_buffer : SB_DEV_APP_BUFFER;
     m->cfg.app_buffer = app;
@@ -138,6 +138,18 @@ uint64_t sb_dev_model_step_time(const struct sb_dev_model *m, uint64_t k)
         return m->t0 + k * 1000000u;
     /* A byte is 10 bit times: 1e10 / baud ns, kept exact by scaling k first. */
     return m->t0 + (uint64_t)((unsigned __int128)k * 10000000000u / m->cfg.baud);
+}
+
+void sb_dev_model_set_uart(struct sb_dev_model *m, uint32_t baud, int rtscts)
+{
+    if (m->cfg.link != SB_DEV_UART || baud == 0)
+        return;
+    /* Rebase: the slots done so far keep their times; new ones count at
+     * the new rate from the end of the last one. */
+    m->t0 = sb_dev_model_step_time(m, m->k);
+    m->k = 0;
+    m->cfg.baud = baud;
+    m->cfg.rtscts = rtscts;
 }
 
 /* Steps completed by time now. */
@@ -350,10 +362,10 @@ static int wire_deliver(struct sb_dev_model *m, uint64_t now)
 static int in_stall(const struct sb_dev_model *m, uint64_t t, uint64_t *end)
 {
     const struct sb_dev_faults *f = &m->cfg.faults;
-    if (!f->stall_ns || t < m->t0 + f->stall_period_ns)
+    if (!f->stall_ns || t < m->born + f->stall_period_ns)
         return 0;
-    uint64_t i = (t - m->t0) / f->stall_period_ns;
-    uint64_t start = m->t0 + i * f->stall_period_ns;
+    uint64_t i = (t - m->born) / f->stall_period_ns;
+    uint64_t start = m->born + i * f->stall_period_ns;
     if (t >= start + f->stall_ns)
         return 0;
     *end = start + f->stall_ns;
@@ -385,7 +397,7 @@ static int app_markers(struct sb_dev_model *m, uint64_t *t)
         *t += m->cfg.faults.delay_ns;
         m->st.delay_faults++;
     } else {
-        m->st.uptime_ns = *t - m->t0;
+        m->st.uptime_ns = *t - m->born;
         if (app_reply(m) < 0)
             return -1;
     }
@@ -570,7 +582,7 @@ void sb_dev_model_advance(struct sb_dev_model *m, uint64_t now, const struct sb_
         m->k++;
     }
     const struct sb_dev_faults *f = &m->cfg.faults;
-    if (f->stall_ns && now > m->t0)
-        m->st.stall_faults = (now - m->t0) / f->stall_period_ns;
+    if (f->stall_ns && now > m->born)
+        m->st.stall_faults = (now - m->born) / f->stall_period_ns;
     m->prev_now = now;
 }

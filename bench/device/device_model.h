@@ -72,7 +72,8 @@ struct sb_dev_io {
 struct sb_dev_model {
     struct sb_dev_config cfg;
     struct sb_dev_counters st;
-    uint64_t t0;        /* model start */
+    uint64_t born;      /* model start: stalls and uptime count from here */
+    uint64_t t0;        /* origin of the steps (the start, or the last change of rate) */
     uint64_t step_ns_num; /* UART: a slot is 1e10 / baud ns; CDC: 1e6 ns */
     uint64_t k;         /* steps completed since t0 */
     uint64_t prev_now;  /* the previous advance's end: host bytes read since arrived after it */
@@ -125,6 +126,13 @@ int sb_dev_model_busy(const struct sb_dev_model *m);
 /* The host-bound bytes not yet written: up to two spans; consume n of them. */
 size_t sb_dev_model_out_view(const struct sb_dev_model *m, const uint8_t **p);
 void sb_dev_model_out_consume(struct sb_dev_model *m, size_t n);
+
+/*
+ * UART: the link changes rate (and flow control) from now on, as the host
+ * asked; what is in flight stays.  Call after advancing to now.  Nothing on
+ * a CDC link, whose rate the host's baud setting does not change.
+ */
+void sb_dev_model_set_uart(struct sb_dev_model *m, uint32_t baud, int rtscts);
 
 /* Model time of step k (a byte slot or a USB frame) from t0. */
 uint64_t sb_dev_model_step_time(const struct sb_dev_model *m, uint64_t k);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "peer.h"
 #include "proc.h"
@@ -49,13 +50,14 @@ int sb_peer_start(const struct sb_link_params *lp, const char *path, uint64_t se
                 lp->peer);
         return SBUF_EINVAL;
     }
+    peer->lost_fd = -1;
     /* On the stack: the child gets its own copy at fork. */
-    struct sb_peer_launch l = {.path = path, .name = k->name};
+    struct sb_peer_launch l = {.path = path, .name = k->name, .lost_fd = -1};
     if (k->prepare(lp, seed, &l, peer, err) < 0) {
         sb_peer_stop(peer);
         return err->code == SB_EXIT_USAGE ? SBUF_EINVAL : SBUF_EIO;
     }
-    if (sb_proc_spawn(&peer->pid, peer_child, &l) < 0) {
+    if (sb_proc_spawn_keep(&peer->pid, peer_child, &l, l.lost_fd) < 0) {
         sb_errf(err, SB_EXIT_MISSING, "starting peer %s: %s", k->name, strerror(errno));
         sb_peer_stop(peer);
         return SBUF_EIO;
@@ -69,8 +71,11 @@ void sb_peer_stop(struct sb_peer *peer)
         return;
     if (peer->pid > 0)
         sb_proc_stop(peer->pid, 500);
-    if (peer->lost)
+    if (peer->lost) {
         munmap((void *)peer->lost, sizeof(*peer->lost));
+        if (peer->lost_fd >= 0)
+            close(peer->lost_fd);
+    }
     memset(peer, 0, sizeof(*peer));
 }
 

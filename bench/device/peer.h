@@ -29,12 +29,15 @@
  * (written, not yet read back, not lost on the way: io.h).  lost is where
  * the emulator publishes the bytes it lost (overruns, dropped frames), in
  * memory shared with this process, so that lost bytes do not count as in
- * flight forever.
+ * flight forever; and it writes lost_fd each time the count grows, since
+ * a lost byte never comes back to wake whoever waits for the window.
  */
 struct sb_peer {
     pid_t pid;
     size_t window;
     _Atomic uint64_t *lost; /* NULL for a peer that loses nothing */
+    int lost_fd;            /* with lost: an eventfd the peer writes each time lost grows
+                               (so a sender waiting on the window wakes at once); else -1 */
 };
 
 /* What a spawned peer's child gets: a copy, taken at fork. */
@@ -43,6 +46,7 @@ struct sb_peer_launch {
     const char *path;        /* the far end to open */
     struct sb_dev_config dev;/* nrf52840-sim: its configuration */
     _Atomic uint64_t *lost;  /* shared with the parent, or NULL */
+    int lost_fd;             /* the parent's eventfd for each loss (kept open in the child), or -1 */
 };
 
 enum sb_peer_flags {

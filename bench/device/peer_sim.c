@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 
 #include "peer.h"
@@ -53,13 +54,20 @@ static int sim_prepare(const struct sb_link_params *lp, uint64_t seed, struct sb
         return sb_errf(err, SB_EXIT_MISSING, "starting peer nrf52840-sim: %s", strerror(errno));
     peer->lost = l->lost = m;
     atomic_init(peer->lost, 0);
+    /* Non-blocking on both sides: a full counter (never, in practice) must
+     * not stop the emulator, and the host drains it without waiting. */
+    peer->lost_fd = l->lost_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (peer->lost_fd < 0)
+        return sb_errf(err, SB_EXIT_MISSING, "starting peer nrf52840-sim: eventfd: %s",
+                       strerror(errno));
     peer->window = sim_window(&l->dev);
     return 0;
 }
 
 static int sim_main(const struct sb_peer_launch *l)
 {
-    int rc = sb_device_run(&l->dev, NULL, NULL, l->lost);
+    struct sb_dev_loss loss = {l->lost, l->lost_fd};
+    int rc = sb_device_run(&l->dev, NULL, NULL, &loss);
     return rc < 0 ? 1 : rc == 1 ? SB_PEER_EXIT_DISCONNECT : 0;
 }
 

@@ -122,7 +122,7 @@ static void bench_resize(benchmark::State &st, const struct sbuf_ops *ops, Phase
     Cycle cycle{st, b.get(), std::string(ops->name) + (phase == Phase::grow ? "/grow" : "/shrink")};
     StatsDelta stats(b.get());
     {
-        AllocWindow window;
+        AllocWindow window(st);
         for (auto _ : st) {
             if (!cycle.run(base))
                 break;

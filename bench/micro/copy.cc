@@ -28,7 +28,7 @@ static void bench_copy(benchmark::State &st, const struct sbuf_ops *ops, size_t 
     Dest dst(chunk);
     StatsDelta stats(b.get());
     {
-        AllocWindow window;
+        AllocWindow window(st);
         uint64_t i = 0;
         for (auto _ : st) {
             size_t w = sbuf_write(b.get(), kPattern.at(pos), chunk);

@@ -9,65 +9,17 @@
  */
 #include "micro.h"
 
-#include <atomic>
 #include <cstdio>
 
 namespace micro {
 
-/*
- * The allocation window.  Relaxed atomics: these are statistics read after
- * the benchmark's threads have joined, never used to order other memory.
- */
-static std::atomic<uint64_t> g_window_sum{0};
-static std::atomic<uint64_t> g_window_open_at{0};
-static std::atomic<bool> g_window_used{false};
-
-AllocWindow::AllocWindow()
-{
-    g_window_open_at.store(sbuf_allocation_count(), std::memory_order_relaxed);
-}
+AllocWindow::AllocWindow(benchmark::State &st) : st_(st), start_(sbuf_allocation_count()) {}
 
 AllocWindow::~AllocWindow()
 {
-    uint64_t n = sbuf_allocation_count() - g_window_open_at.load(std::memory_order_relaxed);
-    g_window_sum.fetch_add(n, std::memory_order_relaxed);
-    g_window_used.store(true, std::memory_order_relaxed);
-}
-
-/*
- * Google Benchmark 1.7.1 runs each benchmark once more, for a few iterations,
- * between Start and Stop, and reports num_allocs / iterations as
- * allocs_per_iter.  Counted: calls through libsbuf's allocation hook (plain
- * malloc in the benchmark itself is not libsbuf's and is not counted).
- */
-class HookMemoryManager : public benchmark::MemoryManager {
-  public:
-    void Start() override
-    {
-        g_window_sum.store(0, std::memory_order_relaxed);
-        g_window_used.store(false, std::memory_order_relaxed);
-        start_ = sbuf_allocation_count();
-    }
-
-    void Stop(Result &r) override
-    {
-        uint64_t all = sbuf_allocation_count() - start_;
-        bool windowed = g_window_used.load(std::memory_order_relaxed);
-        r.num_allocs = (int64_t)(windowed ? g_window_sum.load(std::memory_order_relaxed) : all);
-        r.max_bytes_used = 0; /* not tracked: the hook counts calls, not bytes */
-    }
-
-    /* The deprecated pointer form, still pure virtual in 1.7.1. */
-    void Stop(Result *r) override { Stop(*r); }
-
-  private:
-    uint64_t start_ = 0;
-};
-
-void install_memory_manager()
-{
-    static HookMemoryManager manager;
-    benchmark::RegisterMemoryManager(&manager);
+    uint64_t n = sbuf_allocation_count() - start_;
+    st_.counters["allocs_per_iter"] =
+        benchmark::Counter((double)n, benchmark::Counter::kAvgIterations);
 }
 
 } // namespace micro
@@ -82,7 +34,6 @@ int main(int argc, char **argv)
     micro::register_pool();
     micro::register_adaptive();
     micro::register_harness();
-    micro::install_memory_manager();
 
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv))

@@ -2,7 +2,7 @@
  * micro.h - what the micro-benchmark families share: the sizes, the
  * verifiable byte pattern, buffer creation that reports (never crashes on) a
  * strategy that cannot be created, failure bookkeeping for the exit code,
- * the allocation window the MemoryManager reads, and thread pinning.
+ * the allocation window (the allocs_per_iter counter), and thread pinning.
  *
  * Every family registers its benchmarks at startup from the registries
  * (strategies() below, sbuf_pool_registry_at): a strategy or pool added to
@@ -115,19 +115,30 @@ Buffer make_buffer(benchmark::State &st, const struct sbuf_ops *ops,
 int64_t skew(benchmark::State &st, const std::string &who, struct sbuf *b, size_t chunk);
 
 /*
- * Allocation counting.  The MemoryManager reads libsbuf's allocation hook
- * (sbuf_allocation_count) around a benchmark's memory run; a body that
- * brackets its timed loop with an AllocWindow has only the loop counted,
- * not its setup (create, destroy), so allocs_per_iter means per iteration.
+ * Allocation counting.  A body brackets its timed loop with an AllocWindow:
+ * the calls through libsbuf's allocation hook (sbuf_allocation_count) made
+ * inside it become the counter allocs_per_iter, per iteration, so setup
+ * (create, destroy) is not counted.
+ *
+ * Not Google Benchmark's MemoryManager: in 1.7.1 (Debian's) the runner keeps
+ * a pointer into a std::vector of memory results that it grows with every
+ * repetition, and the reporter dereferences it after the vector has moved
+ * (google/benchmark#1939, fixed in 1.9.2).  With --benchmark_repetitions > 2
+ * the JSON got garbage or the process died in JSONReporter::PrintRunData
+ * (here 2 runs in 5 of a 5-repetition pool/copy/stream filter).  A counter is
+ * reported per repetition with no pointer involved.
  */
 class AllocWindow {
   public:
-    AllocWindow();
+    explicit AllocWindow(benchmark::State &st);
     ~AllocWindow();
     AllocWindow(const AllocWindow &) = delete;
     AllocWindow &operator=(const AllocWindow &) = delete;
+
+  private:
+    benchmark::State &st_;
+    uint64_t start_;
 };
-void install_memory_manager();
 
 /* Per-iteration counters from the buffer's stats over the loop (nonzero ones). */
 struct StatsDelta {

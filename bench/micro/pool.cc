@@ -34,7 +34,7 @@ static void bench_pool(benchmark::State &st, const struct sbuf_pool_ops *ops, si
     }
     std::unique_ptr<struct sbuf_pool, PoolDeleter> pool(raw);
     {
-        AllocWindow window;
+        AllocWindow window(st);
         for (auto _ : st) {
             void *p = sbuf_pool_get(pool.get(), size);
             if (!p) {

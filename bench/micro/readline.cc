@@ -45,7 +45,7 @@ static void bench_readline(benchmark::State &st, const struct sbuf_ops *ops)
     uint64_t k = 0;
     StatsDelta stats(b.get());
     {
-        AllocWindow window;
+        AllocWindow window(st);
         for (auto _ : st) {
             const uint8_t *line = &lines[(k % kLines) * kLine];
             size_t w = sbuf_write(b.get(), line, kLine);

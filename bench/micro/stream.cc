@@ -92,7 +92,7 @@ static void bench_stream(benchmark::State &st, const struct sbuf_ops *ops, size_
     std::thread consumer(consume, b.get(), chunk, &sh, cpu_for(1));
     uint64_t pos = 0;
     {
-        AllocWindow window;
+        AllocWindow window(st);
         for (auto _ : st) {
             size_t done = 0;
             unsigned spins = 0;

@@ -122,7 +122,7 @@ static void bench_zc(benchmark::State &st, const struct sbuf_ops *ops, size_t ch
     uint64_t wrapped = 0, i = 0;
     StatsDelta stats(b.get());
     {
-        AllocWindow window;
+        AllocWindow window(st);
         for (auto _ : st) {
             if (!run.produce(wpos) || !run.consume(rpos, i % kFullCheckEvery == 0))
                 break;

@@ -16,15 +16,30 @@ static const char *const key_cols[] = {"scenario", "job", "strategy", "allocator
                                        "cfg_peer"};
 #define NKEY (sizeof(key_cols) / sizeof(key_cols[0]))
 
-/* A metric of a cell: a runs.csv column, or bytes per CPU-second (computed). */
+/*
+ * A metric of a cell: a runs.csv column, or a ratio of two taken per run
+ * (scale x col / den; a run whose den is 0 or empty has none), so a ratio's
+ * median and interval are over the runs' own pairs.  Ratios are computed
+ * from their columns, not read from runs.csv's ratio columns, so older
+ * files give them too.
+ */
 static const struct metric {
     const char *name; /* prefix of its cells.csv columns */
-    const char *col;  /* runs.csv column; NULL: mb_per_s / (cpu_pct / 100) */
+    const char *col;  /* runs.csv column (the numerator of a ratio) */
+    const char *den;  /* NULL, or the denominator's column */
+    double scale;
 } metrics[SB_CM_COUNT] = {
-    {"mb_per_s", "mb_per_s"},       {"mb_per_cpu_s", NULL},
-    {"msgs_per_s", "msgs_per_s"},   {"lat_p50_ns", "lat_p50_ns"},
-    {"lat_p99_ns", "lat_p99_ns"},   {"lat_p999_ns", "lat_p999_ns"},
-    {"peak_rss_kb", "peak_rss_kb"}, {"cpu_pct", "cpu_pct"},
+    {"mb_per_s", "mb_per_s", NULL, 1},
+    {"mb_per_cpu_s", "mb_per_s", "cpu_pct", 100},
+    {"msgs_per_s", "msgs_per_s", NULL, 1},
+    {"lat_p50_ns", "lat_p50_ns", NULL, 1},
+    {"lat_p99_ns", "lat_p99_ns", NULL, 1},
+    {"lat_p999_ns", "lat_p999_ns", NULL, 1},
+    {"peak_rss_kb", "peak_rss_kb", NULL, 1},
+    {"cpu_pct", "cpu_pct", NULL, 1},
+    /* pty echo: the run against the ceilings measured just before it */
+    {"ceiling_echo_pct", "bytes_per_s", "ceiling_echo_bytes_per_s", 100},
+    {"ceiling_rtt_ratio", "lat_p50_ns", "ceiling_rtt_p50_ns", 1},
 };
 
 const char *sb_cell_metric_name(enum sb_cell_metric m)
@@ -51,11 +66,12 @@ double sb_cell_run_value(const struct sb_runs *r, size_t row, enum sb_cell_metri
 {
     if ((unsigned)m >= SB_CM_COUNT)
         return NAN;
-    if (metrics[m].col)
-        return num(sb_runs_get(r, row, sb_runs_col(r, metrics[m].col)));
-    double cpu = num(sb_runs_get(r, row, sb_runs_col(r, "cpu_pct")));
-    double mbps = num(sb_runs_get(r, row, sb_runs_col(r, "mb_per_s")));
-    return cpu > 0 ? mbps / (cpu / 100.0) : NAN;
+    /* not in this file, or empty: unknown, not 0 */
+    double x = num(sb_runs_get(r, row, sb_runs_col(r, metrics[m].col)));
+    if (!metrics[m].den)
+        return x;
+    double d = num(sb_runs_get(r, row, sb_runs_col(r, metrics[m].den)));
+    return d > 0 ? metrics[m].scale * x / d : NAN;
 }
 
 /* The statistics of one cell whose runs are c->rows. */

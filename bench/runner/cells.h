@@ -29,6 +29,8 @@ enum sb_cell_metric {
     SB_CM_LAT_P999,
     SB_CM_PEAK_RSS,
     SB_CM_CPU_PCT,
+    SB_CM_CEILING_ECHO_PCT,  /* pty echo: bytes_per_s / ceiling_echo_bytes_per_s x 100 */
+    SB_CM_CEILING_RTT_RATIO, /* pty echo: lat_p50_ns / ceiling_rtt_p50_ns */
     SB_CM_COUNT,
 };
 /* "mb_per_s", ...: the prefix of its cells.csv columns. */

@@ -108,6 +108,14 @@ static void judge_exit(struct sb_run_result *r, int got_result, int st, int kill
     }
 }
 
+static int hists_sane(const struct sb_hist *h)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < SB_HIST_BUCKETS; i++)
+        n += h->buckets[i];
+    return n == h->count && (h->count == 0 || h->min <= h->max);
+}
+
 /* Reads one record from the child.  0 on success, -1 at end of file. */
 static int read_record(int fd, struct sb_run_result *r, int *got_result,
                        const struct sb_child_opts *o)
@@ -124,6 +132,17 @@ static int read_record(int fd, struct sb_run_result *r, int *got_result,
             o->progress(o->ctx, pr.bytes, pr.elapsed_s);
         return 0;
     }
+    if (type == SB_IPC_HISTS && len == sizeof(struct sb_run_hists)) {
+        if (!o->hists)
+            return sb_ipc_skip(fd, len);
+        if (sb_ipc_read(fd, o->hists, len) < 0)
+            return -1;
+        /* Our own executable sent them; still, counts that do not add up
+         * are not a run's histograms. */
+        if (o->hists_got)
+            *o->hists_got = hists_sane(&o->hists->send) && hists_sane(&o->hists->intended);
+        return 0;
+    }
     if (type == SB_IPC_RESULT && len == sizeof(*r)) {
         if (sb_ipc_read(fd, r, sizeof(*r)) < 0)
             return -1;
@@ -138,6 +157,8 @@ static int read_record(int fd, struct sb_run_result *r, int *got_result,
 int sb_child_run(const struct sb_cell *c, const struct sb_child_opts *o, struct sb_run_result *r)
 {
     memset(r, 0, sizeof(*r));
+    if (o->hists_got)
+        *o->hists_got = 0;
     int pin[2] = {-1, -1}, pout[2] = {-1, -1};
     char *pre = NULL;
     char **env = child_env(o->preload, &pre);

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "histogram.h"
 #include "matrix.h"
 #include "run.h"
 #include "workload.h"
@@ -27,6 +28,11 @@ struct sb_child_opts {
     const sigset_t *waitmask;           /* signal mask while waiting (ppoll) */
     sb_progress_fn progress;
     void *ctx;
+    /* Where the run's latency histograms go (NULL: not wanted); *hists_got
+     * says whether they came (a run that ran sends them; one that never
+     * started, was skipped or crashed does not). */
+    struct sb_run_hists *hists;
+    int *hists_got;
 };
 
 /*

@@ -41,9 +41,10 @@ static int duration_opt(const char *name, const char *v, uint64_t *out)
 /* The command line into c: 0, or SB_EXIT_USAGE after saying why. */
 static int parse_options(int argc, char **argv, struct sb_dev_config *c)
 {
-    enum { O_LINK = 256, O_FLOW, O_RXBUF, O_RAM, O_BYTE, O_PACKET, O_FAULTS, O_SEED };
+    enum { O_LINK = 256, O_FLOW, O_RXBUF, O_RAM, O_BYTE, O_PACKET, O_FAULTS, O_SEED, O_PTY };
     static const struct option opts[] = {
         {"port", required_argument, NULL, 'p'},
+        {"pty", no_argument, NULL, O_PTY},
         {"link", required_argument, NULL, O_LINK},
         {"flow", required_argument, NULL, O_FLOW},
         {"device-rx-buffer", required_argument, NULL, O_RXBUF},
@@ -65,6 +66,9 @@ static int parse_options(int argc, char **argv, struct sb_dev_config *c)
             break;
         case 'v':
             c->verbose = 1;
+            break;
+        case O_PTY:
+            c->pty = 1;
             break;
         case O_LINK:
             if (sb_dev_parse_link(optarg, c, why, sizeof(why)) < 0) {
@@ -112,8 +116,9 @@ static int parse_options(int argc, char **argv, struct sb_dev_config *c)
             return SB_EXIT_USAGE;
         }
     }
-    if (!c->port[0] || optind != argc) {
-        sb_warnf("device: usage: %s", sb_cmd_device.usage);
+    if (!c->port[0] == !c->pty || optind != argc) {
+        sb_warnf("device: %susage: %s", c->pty ? "--port and --pty are either-or; " : "",
+                 sb_cmd_device.usage);
         return SB_EXIT_USAGE;
     }
     if (sb_dev_check_ram(c, why, sizeof(why)) < 0) {
@@ -135,20 +140,24 @@ static int device_main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    const char *on = c.pty ? "a pty pair of its own (the host's end on stdout)" : c.port;
     if (c.link == SB_DEV_UART)
         fprintf(stderr, "serbench device: nrf52840-sim on %s, uart:%u, flow %s, rx ring %zu B, "
-                "%zu B of %zu B RAM free\n", c.port, c.baud, c.rtscts ? "rtscts" : "none",
+                "%zu B of %zu B RAM free\n", on, c.baud, c.rtscts ? "rtscts" : "none",
                 c.rx_buffer, c.ram - sb_dev_ram_used(&c), c.ram);
     else
         fprintf(stderr, "serbench device: nrf52840-sim on %s, cdc, %zu B of %zu B RAM free\n",
-                c.port, c.ram - sb_dev_ram_used(&c), c.ram);
+                on, c.ram - sb_dev_ram_used(&c), c.ram);
+    if (c.pty)
+        fprintf(stderr, "serbench device: following the host's termios (baud rate, RTS/CTS); a "
+                "pty carries no modem lines (RTS, CTS, DTR, DSR, DCD, RI)\n");
     c.verbose = 1; /* by hand, the counters at the end are the point */
     return sb_device_run(&c, &stop, NULL, NULL) < 0 ? SB_EXIT_MISSING : SB_EXIT_OK;
 }
 
 const struct sb_command sb_cmd_device = {
     .name = "device",
-    .usage = "serbench device --port PATH [--link uart:BAUD|cdc] [--flow none|rtscts] "
+    .usage = "serbench device --port PATH|--pty [--link uart:BAUD|cdc] [--flow none|rtscts] "
              "[--device-rx-buffer N] [--device-ram N] [--device-byte-cost D] "
              "[--device-packet-cost D] [--faults SPEC] [--seed N]",
     .summary = "run the nRF52840 device emulator (an echo device) on a port",
@@ -157,6 +166,13 @@ const struct sb_command sb_cmd_device = {
         "pair: socat -d -d pty,raw,echo=0,link=/tmp/a pty,raw,echo=0,link=/tmp/b, then\n"
         "serbench device --port /tmp/b and your program on /tmp/a).  It echoes at the\n"
         "modelled rate; the options are the scenario keys of the same names:\n"
+        "  --pty                  make a pseudo-terminal pair itself (no socat) and print\n"
+        "                         the path your program opens on stdout; the UART then\n"
+        "                         follows the rate and RTS/CTS your program sets through\n"
+        "                         termios (300 to 1000000 baud), until Ctrl-C.  A pty\n"
+        "                         carries no modem lines: RTS/CTS is modelled on the link\n"
+        "                         but never seen by your driver; DTR, DSR, DCD and RI do\n"
+        "                         not exist (TIOCMGET/TIOCMSET fail with ENOTTY on a pty)\n"
         "  --link uart:BAUD|cdc   UART (10 bits a byte, 5-byte FIFO + DMA ring) or USB CDC\n"
         "                         full speed (64-byte packets, 19 a 1 ms frame); uart:115200\n"
         "  --flow none|rtscts     UART: overruns (none) or backpressure (rtscts)\n"

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "allocator.h"
+#include "histogram.h"
 #include "commands.h"
 #include "ipc.h"
 #include "workload.h"
@@ -51,6 +52,10 @@ static int run_one_main(int argc, char **argv)
     }
     struct sb_run_result r;
     memset(&r, 0, sizeof(r));
+    /* The run's histograms come back through p.hists (70 KiB: not on the stack). */
+    struct sb_run_hists *hists = calloc(1, sizeof(*hists));
+    p.hists = hists;
+    int ran = 0;
     struct sb_err err = {0};
     int code = SB_EXIT_OK;
     if (sb_allocator_verify(p.allocator, r.allocator_seen, sizeof(r.allocator_seen), &err) < 0) {
@@ -62,6 +67,7 @@ static int run_one_main(int argc, char **argv)
         memcpy(seen, r.allocator_seen, sizeof(seen));
         int rc = sb_workload_run(&p, &r, &stop, send_progress, NULL);
         memcpy(r.allocator_seen, seen, sizeof(seen));
+        ran = rc == 0 && r.status != SB_STATUS_SKIPPED;
         if (rc < 0) {
             r.status = SB_STATUS_FAILED;
             /* A transport that could not open says why itself; what it
@@ -73,7 +79,10 @@ static int run_one_main(int argc, char **argv)
                 code = SB_EXIT_MISSING;
         }
     }
+    if (ran && hists)
+        sb_ipc_send(SB_IPC_RESULT_FD, SB_IPC_HISTS, hists, sizeof(*hists), NULL, 0);
     sb_ipc_send(SB_IPC_RESULT_FD, SB_IPC_RESULT, &r, sizeof(r), NULL, 0);
+    free(hists);
     free(sizes);
     return code;
 }

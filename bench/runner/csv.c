@@ -90,6 +90,25 @@ static void f_mb_per_s(const struct sb_row *row, char *b, size_t n)
     snprintf(b, n, "%.6g", row->r->bytes_per_s / 1e6);
 }
 
+/* The run against the ceilings measured just before it (pty echo): empty
+ * when none were measured, or the run has no figure (not ok). */
+static void f_echo_pct(const struct sb_row *row, char *b, size_t n)
+{
+    const struct sb_run_result *r = row->r;
+    if (r->ceiling_echo_bytes_per_s > 0 && r->status == SB_STATUS_OK)
+        snprintf(b, n, "%.4f", 100.0 * r->bytes_per_s / r->ceiling_echo_bytes_per_s);
+    else
+        b[0] = '\0';
+}
+static void f_rtt_ratio(const struct sb_row *row, char *b, size_t n)
+{
+    const struct sb_run_result *r = row->r;
+    if (r->ceiling_rtt_p50_ns && r->latency.count && r->status == SB_STATUS_OK)
+        snprintf(b, n, "%.4f", (double)r->latency.p50_ns / (double)r->ceiling_rtt_p50_ns);
+    else
+        b[0] = '\0';
+}
+
 static void f_placement(const struct sb_row *row, char *b, size_t n)
 {
     snprintf(b, n, "%s", sb_placement_name((enum sb_placement)row->cell->p.placement));
@@ -252,6 +271,20 @@ static const struct sb_column columns[] = {
     R("csw_invol_consumer", csw_involuntary[1], "switches", "Involuntary context switches of the consumer."),
     F("csw_vol_producer_per_msg", f_vcsw_prod_pm, "switches/message", "csw_vol_producer / msgs_recv: how often the producer slept per message."),
     F("csw_vol_consumer_per_msg", f_vcsw_cons_pm, "switches/message", "csw_vol_consumer / msgs_recv: how often the consumer slept per message."),
+    /* Latency from each message's intended send time (frame.h, pace.h):
+     * what the lat_ columns leave out when a message waited to be sent. */
+    R("lat_int_mean_ns", latency_int.mean_ns, "ns", "Mean latency from each message's intended send time (its deadline in the schedule that rate or burst set) instead of the time it got into the buffer, so the time a message waited to be sent (a full buffer, a slow link, a late producer) counts too: coordinated omission corrected.  Same samples as lat_count.  Unpaced (rate = max, no burst) a message is meant to go when it goes, and every lat_int_ column equals its lat_ column."),
+    R("lat_int_p50_ns", latency_int.p50_ns, "ns", "Median latency from the intended send time."),
+    R("lat_int_p90_ns", latency_int.p90_ns, "ns", "90th percentile latency from the intended send time."),
+    R("lat_int_p99_ns", latency_int.p99_ns, "ns", "99th percentile latency from the intended send time."),
+    R("lat_int_p999_ns", latency_int.p999_ns, "ns", "99.9th percentile latency from the intended send time."),
+    R("lat_int_max_ns", latency_int.max_ns, "ns", "Largest latency from the intended send time."),
+    /* The run's block/notify waits (bench/common/wakeup.h, bench/transport/io.c). */
+    R("wait_timeouts", wait_timeouts, "waits", "Waits of the run's threads (producer, consumer, I/O pumps) that ran out the 100 ms safety timeout instead of being woken.  Normal while a side is idle (a paced job, a slow link); a safety net, not the mechanism."),
+    R("missed_wakeups", missed_wakeups, "waits", "Of wait_timeouts, those after which what the thread waited for was already there and no notify had come: a wakeup the protocol failed to deliver.  0 in every correct run (lost bytes of nrf52840-sim included: it signals each loss)."),
+    /* The run against its own ceilings, measured just before it. */
+    F("ceiling_echo_pct", f_echo_pct, "%", "pty, peer = echo: bytes_per_s as % of ceiling_echo_bytes_per_s, both of this run (the ceiling is measured just before each run, so the ratio is taken per pair); empty when not measured or the run is not ok."),
+    F("ceiling_rtt_ratio", f_rtt_ratio, "x", "pty, peer = echo: lat_p50_ns / ceiling_rtt_p50_ns of this run (1.10 = the strategy's buffers and threads add a tenth to the bare round trip); empty when not measured or the run is not ok."),
 };
 
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))

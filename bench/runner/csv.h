@@ -19,10 +19,14 @@
 #define SB_CSV_SCHEMA_VERSION 2
 
 /* Everything one row is made of. */
+struct sb_run_hists;
 struct sb_row {
     const struct sb_cell *cell;
     const struct sb_run_result *r;
     char started_utc[32]; /* 2025-01-31T12:34:56Z */
+    /* The run's latency histograms (histogram.h) while the writers take the
+     * new row; NULL otherwise, and when the run sent none. */
+    const struct sb_run_hists *hists;
 };
 
 struct sb_column {

@@ -61,6 +61,18 @@ int sb_ipc_read(int fd, void *buf, size_t n)
     return 0;
 }
 
+int sb_ipc_skip(int fd, size_t n)
+{
+    char buf[4096];
+    while (n > 0) {
+        size_t k = n < sizeof(buf) ? n : sizeof(buf);
+        if (sb_ipc_read(fd, buf, k) < 0)
+            return -1;
+        n -= k;
+    }
+    return 0;
+}
+
 int sb_ipc_recv_header(int fd, unsigned *type, size_t *len)
 {
     struct hdr h;
@@ -94,6 +106,7 @@ int sb_ipc_recv_params(int fd, struct sb_run_params *p, uint32_t **sizes)
     size_t rest = len - sizeof(*p);
     /* Pointers that came across belong to the parent; never use them. */
     p->message.sizes = NULL;
+    p->hists = NULL;
     if (p->message.kind != SB_MSG_REPLAY) {
         p->message.nsizes = 0;
         return rest == 0 ? 0 : -1;

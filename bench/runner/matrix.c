@@ -4,8 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame.h"
 #include "matrix.h"
 #include "suggest.h"
+#include "units.h"
+#include "workload.h"
+
+_Static_assert(SB_MAX_LIST <= 64, "checked[] keeps one bit a strategy of a job");
 
 const char *const sb_filter_keys[] = {"job", "strategy", "allocator", "transport", "scenario"};
 const size_t sb_filter_nkeys = sizeof(sb_filter_keys) / sizeof(sb_filter_keys[0]);
@@ -89,6 +94,107 @@ static int passes(const struct sb_matrix_opts *o, const struct sb_cell *c)
     return 1;
 }
 
+/*
+ * A job whose largest frame can never fit its strategies' buffers
+ * (overflow = block) would fail every one of its rows at run time: it is
+ * refused here, before anything runs, with what each strategy really gives
+ * (a buffer made through the registry, as the run makes it) and what to
+ * change.  fit[] holds, for one job, the strategies left by the filters.
+ */
+struct misfit {
+    const char *strategy;
+    struct sb_fit f;
+};
+
+static int refuse(const struct sb_job *j, const struct sb_cell *c, const struct misfit *bad,
+                  size_t nbad, struct sb_err *err)
+{
+    size_t frame = bad[0].f.frame, overhead = SB_FRAME_OVERHEAD, least = SIZE_MAX;
+    int grows = 0, fixed = 0;
+    char list[1024] = "", asked[32];
+    size_t o = 0;
+    sb_format_size(c->p.buffer, asked, sizeof(asked));
+    for (size_t i = 0; i < nbad && o < sizeof(list); i++) {
+        const struct sb_fit *f = &bad[i].f;
+        grows |= f->grows;
+        fixed |= !f->grows;
+        least = f->limit < least ? f->limit : least;
+        o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s %s %zu bytes", i ? ", " : "",
+                              bad[i].strategy, f->grows ? "grows to at most" : "holds",
+                              f->limit);
+    }
+    char change[128];
+    snprintf(change, sizeof(change), "raise %s to %zu or more",
+             fixed && grows ? "buffer and max_buffer" : fixed ? "buffer" : "max_buffer", frame);
+    return sb_errf(err, SB_EXIT_USAGE,
+                   "%s:%u: [%s]: frames up to %zu bytes (the message's largest, %zu, + %zu of "
+                   "framing) never fit with overflow = block: with buffer = %s, %s (after "
+                   "rounding); %s, lower the message's largest size to %zu, set overflow = drop, "
+                   "or leave %s out of strategies",
+                   j->file, j->line, j->name, frame, frame - overhead, overhead, asked, list,
+                   change, least > overhead ? least - overhead : 0,
+                   nbad == 1 ? bad[0].strategy : "those");
+}
+
+/* The job's buffer for each strategy in cells[0..n) of one job: -1 with err
+ * (exit 2; 3 when a buffer could not be made for another reason). */
+static int check_job(const struct sb_cell *const *cells, size_t n, struct sb_err *err)
+{
+    const struct sb_job *j = cells[0]->job;
+    struct misfit bad[SB_MAX_LIST];
+    size_t nbad = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct sb_cell *c = cells[i];
+        struct sb_fit f;
+        if (sb_workload_fit(&c->p, &f) == SBUF_OK)
+            continue;
+        if (f.rc) {
+            char asked[32];
+            int usage = f.rc == SBUF_ERANGE || f.rc == SBUF_EINVAL;
+            sb_format_size(c->p.buffer, asked, sizeof(asked));
+            return sb_errf(err, usage ? SB_EXIT_USAGE : SB_EXIT_MISSING,
+                           "%s:%u: [%s]: strategy %s cannot make a buffer of buffer = %s%s: "
+                           "%s%s",
+                           j->file, j->line, j->name, c->p.strategy, asked,
+                           c->p.max_buffer ? " (with max_buffer)" : "", sbuf_strerror(f.rc),
+                           usage ? "; change buffer (or max_buffer), or leave the strategy out "
+                                   "of strategies"
+                                 : "");
+        }
+        bad[nbad].strategy = c->p.strategy;
+        bad[nbad++].f = f;
+    }
+    return nbad ? refuse(j, cells[0], bad, nbad, err) : 0;
+}
+
+/* Every job x strategy in m, each once (whatever its allocators and repeats). */
+static int check_fits(struct sb_scenario *const *sc, size_t nsc, const struct sb_matrix *m,
+                      struct sb_err *err)
+{
+    for (size_t s = 0; s < nsc; s++)
+        for (size_t jx = 0; jx < sc[s]->njobs; jx++) {
+            const struct sb_job *j = &sc[s]->jobs[jx];
+            const struct sb_cell *cells[SB_MAX_LIST];
+            size_t n = 0;
+            uint64_t seen = 0;
+            for (size_t i = 0; i < m->n; i++) {
+                const struct sb_cell *c = &m->cells[i];
+                if (c->job != j)
+                    continue;
+                size_t st = 0;
+                while (st < j->nstrategies && strcmp(j->strategies[st], c->p.strategy) != 0)
+                    st++;
+                if (st < j->nstrategies && !(seen & (1ull << st))) {
+                    seen |= 1ull << st;
+                    cells[n++] = c;
+                }
+            }
+            if (n && check_job(cells, n, err) < 0)
+                return -1;
+        }
+    return 0;
+}
+
 static int push(struct sb_matrix *m, size_t *cap, const struct sb_cell *c)
 {
     if (m->n == *cap) {
@@ -150,6 +256,10 @@ int sb_matrix_expand(struct sb_scenario *const *sc, size_t nsc, const struct sb_
                         }
                     }
             }
+    if (m->n && check_fits(sc, nsc, m, err) < 0) {
+        sb_matrix_free(m);
+        return -1;
+    }
     if (m->n == 0)
         return sb_errf(err, SB_EXIT_USAGE, "no run left to do%s",
                        o->nfilters ? " after --filter (serbench run --dry-run shows the matrix)"

@@ -44,7 +44,12 @@ int sb_filter_check(const char *filter, struct sb_err *err);
 /*
  * Expands scenarios into m.  Filters with the same KEY are alternatives
  * (OR); filters with different keys must all match (AND).  -1 with err
- * (exit code 2) if a filter is malformed or nothing is left to run.
+ * (exit code 2) if a filter is malformed or nothing is left to run, or if a
+ * job's largest frame can never fit the buffer of one of its strategies
+ * with overflow = block (each job x strategy left by the filters is made
+ * once through the registry to learn its real capacity: workload.h,
+ * sb_workload_fit); the message names the job's file and line, the frame,
+ * the capacity and what to change.
  */
 int sb_matrix_expand(struct sb_scenario *const *sc, size_t nsc, const struct sb_matrix_opts *o,
                      struct sb_matrix *m, struct sb_err *err);

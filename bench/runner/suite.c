@@ -116,7 +116,8 @@ struct outcome {
 
 /* One cell in its child; its row into r.  The exit-code class (child.h). */
 static int run_cell(const struct sb_cell *c, const char *preload, const struct sb_suite_opts *o,
-                    const struct sigstate *ss, struct sb_progress *pr, struct sb_run_result *r)
+                    const struct sigstate *ss, struct sb_progress *pr, struct sb_run_result *r,
+                    struct sb_run_hists *hists, int *hists_got)
 {
     struct sb_child_opts co = {
         .preload = preload,
@@ -125,9 +126,11 @@ static int run_cell(const struct sb_cell *c, const char *preload, const struct s
         .waitmask = &ss->waitmask,
         .progress = sb_progress_update,
         .ctx = pr,
+        .hists = hists,
+        .hists_got = hists_got,
     };
-    /* The transport's ceilings travel with the params (pty: measured once
-     * per suite, here, before the first run that needs them). */
+    /* The transport's ceilings travel with the params (pty: measured here,
+     * just before this run, for this run alone). */
     struct sb_cell cell = *c;
     const struct sb_transport_ops *t = sb_transport_find(cell.p.transport);
     if (t && t->ceilings)
@@ -155,6 +158,8 @@ static void run_loop(const struct sb_matrix *m, char lib[][4096], const struct s
     struct sb_row *rows = res->rows;
     struct sb_progress pr;
     sb_progress_init(&pr, m, stderr, o->quiet);
+    /* One run's histograms at a time: the writers take them with its row. */
+    struct sb_run_hists *hists = malloc(sizeof(*hists));
     for (size_t i = 0; i < m->n && !out->stop; i++) {
         /* the window for a signal that arrived while rows were written */
         sigprocmask(SIG_SETMASK, &ss->waitmask, NULL);
@@ -167,17 +172,22 @@ static void run_loop(const struct sb_matrix *m, char lib[][4096], const struct s
         row->r = &runs[res->n];
         sb_utc_stamp(row->started_utc, sizeof(row->started_utc), 1);
         sb_progress_start(&pr, i);
-        int code = run_cell(c, lib[allocator_index(c->p.allocator)], o, ss, &pr, &runs[res->n]);
+        int got = 0;
+        int code = run_cell(c, lib[allocator_index(c->p.allocator)], o, ss, &pr, &runs[res->n],
+                            hists, &got);
+        row->hists = got ? hists : NULL;
         res->n++;
         struct sb_err err = {0};
         if (sb_results_add(res, &err) < 0) {
             sb_warnf("%s", err.msg);
             out->stop = out->failed = 1;
         }
+        row->hists = NULL; /* the buffer is the next run's */
         sb_progress_finish(&pr, row->r);
         judge(out, code, row->r, c);
     }
     sb_progress_done(&pr);
+    free(hists);
 }
 
 int sb_suite_run(struct sb_scenario *const *sc, size_t nsc, const struct sb_matrix *m,

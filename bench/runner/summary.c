@@ -56,11 +56,12 @@ static double m_mb_cpu(const struct sb_run_result *r)
  * ceiling is the one measured the same way. */
 static double m_ceil_pct(const struct sb_run_result *r)
 {
-    return r->ceiling_echo_bytes_per_s > 0 ? 100 * r->bytes_per_s / r->ceiling_echo_bytes_per_s : 0;
+    return r->ceiling_echo_bytes_per_s > 0 ? 100 * r->bytes_per_s / r->ceiling_echo_bytes_per_s
+                                           : NAN; /* not measured: no ratio, not 0 */
 }
 static double m_rtt_ratio(const struct sb_run_result *r)
 {
-    return r->ceiling_rtt_p50_ns ? (double)r->latency.p50_ns / (double)r->ceiling_rtt_p50_ns : 0;
+    return r->ceiling_rtt_p50_ns ? (double)r->latency.p50_ns / (double)r->ceiling_rtt_p50_ns : NAN;
 }
 static double m_overrun(const struct sb_run_result *r) { return (double)r->dev_overrun_bytes; }
 static double m_dev_drop(const struct sb_run_result *r) { return (double)r->dev_drop_frames; }
@@ -86,6 +87,10 @@ static const struct dev_column {
 struct job_cols {
     const struct sb_run_result *ceil; /* a run with the raw path's ceilings, or NULL */
     unsigned dev;                     /* bit i: dev_columns[i] is shown */
+    /* The raw path's ceilings over the job's runs (each measured just
+     * before its run): medians, and min..max. */
+    size_t nceil;
+    double oneway, echo[3], rtt[3]; /* median, min, max */
 };
 
 static void note_cols(struct job_cols *jc, const struct sb_run_result *r)
@@ -108,6 +113,45 @@ static void cell_text(const char *s, char *b, size_t n)
         o += 3;
     }
     b[o] = '\0';
+}
+
+static double m_ceil_oneway(const struct sb_run_result *r) { return r->ceiling_bytes_per_s / 1e6; }
+static double m_ceil_echo(const struct sb_run_result *r) { return r->ceiling_echo_bytes_per_s / 1e6; }
+static double m_ceil_rtt(const struct sb_run_result *r) { return (double)r->ceiling_rtt_p50_ns; }
+
+/* Median, min and max of f over the job's runs (rows[first..n) of job c) that carry ceilings. */
+static size_t job_ceiling(const struct sb_row *rows, size_t first, size_t n,
+                          const struct sb_cell *c, metric_fn f, double *tmp, double out[3])
+{
+    size_t k = 0;
+    for (size_t j = first; j < n; j++) {
+        const struct sb_cell *cj = rows[j].cell;
+        const struct sb_run_result *r = rows[j].r;
+        if (cj->job == c->job && strcmp(cj->p.job, c->p.job) == 0 &&
+            r->ceiling_echo_bytes_per_s > 0 && r->ceiling_rtt_p50_ns)
+            tmp[k++] = f(r);
+    }
+    out[0] = out[1] = out[2] = 0;
+    if (k && sb_stats_median(tmp, k, &out[0]) == 0) {
+        out[1] = out[2] = tmp[0];
+        for (size_t i = 1; i < k; i++) {
+            out[1] = tmp[i] < out[1] ? tmp[i] : out[1];
+            out[2] = tmp[i] > out[2] ? tmp[i] : out[2];
+        }
+    }
+    return k;
+}
+
+static void job_ceilings(struct job_cols *jc, const struct sb_row *rows, size_t first, size_t n,
+                         const struct sb_cell *c, double *tmp)
+{
+    double v[3];
+    if (!jc->ceil)
+        return;
+    jc->nceil = job_ceiling(rows, first, n, c, m_ceil_oneway, tmp, v);
+    jc->oneway = v[0];
+    job_ceiling(rows, first, n, c, m_ceil_echo, tmp, jc->echo);
+    job_ceiling(rows, first, n, c, m_ceil_rtt, tmp, jc->rtt);
 }
 
 static void job_header(FILE *out, const struct sb_cell *c, const struct job_cols *jc)
@@ -143,11 +187,15 @@ static void job_header(FILE *out, const struct sb_cell *c, const struct job_cols
     }
     fprintf(out, "\n");
     if (jc->ceil) {
-        char rtt[32];
-        sb_format_ns((double)jc->ceil->ceiling_rtt_p50_ns, rtt, sizeof(rtt));
-        fprintf(out, "\nRaw pty path in this suite, no strategy: one-way %.1f MB/s, echo loop %.1f "
-                     "MB/s, echo round trip p50 %s.\n",
-                jc->ceil->ceiling_bytes_per_s / 1e6, jc->ceil->ceiling_echo_bytes_per_s / 1e6, rtt);
+        char rtt[3][32];
+        for (int i = 0; i < 3; i++)
+            sb_format_ns(jc->rtt[i], rtt[i], sizeof(rtt[i]));
+        fprintf(out, "\nRaw pty path, no strategy, measured just before each run (medians over "
+                     "the job's %zu runs, min-max): one-way %.1f MB/s, echo loop %.1f MB/s "
+                     "(%.1f-%.1f), echo round trip p50 %s (%s-%s).  The %% and x columns are "
+                     "each run against its own ceilings, then the median (min-max).\n",
+                jc->nceil, jc->oneway, jc->echo[0], jc->echo[1], jc->echo[2], rtt[0], rtt[1],
+                rtt[2]);
     }
     fprintf(out, "\n| # | strategy | allocator | status | MB/s | interval | MB/CPU-s | ");
     if (jc->ceil)
@@ -234,6 +282,24 @@ static void put_median(FILE *out, const char *fmt, const struct group *g, const 
         fprintf(out, " - |");
 }
 
+/* A ratio cell: the median of f over the group's ok runs and their range. */
+static void put_ratio(FILE *out, const char *fmt, const struct group *g, const struct sb_row *rows,
+                      size_t n, metric_fn f, double *tmp)
+{
+    size_t k = group_values(g, rows, n, f, tmp);
+    double m;
+    if (!k || sb_stats_median(tmp, k, &m) != 0) {
+        fprintf(out, " - |");
+        return;
+    }
+    double lo = tmp[0], hi = tmp[0];
+    for (size_t i = 1; i < k; i++) {
+        lo = tmp[i] < lo ? tmp[i] : lo;
+        hi = tmp[i] > hi ? tmp[i] : hi;
+    }
+    fprintf(out, fmt, m, lo, hi);
+}
+
 /* A latency cell, formatted for reading. */
 static void put_ns(FILE *out, const struct group *g, const struct sb_row *rows, size_t n,
                    metric_fn f, double *tmp)
@@ -279,12 +345,12 @@ static void print_group(FILE *out, const struct group *g, const struct sb_row *r
         fprintf(out, " - |");
     put_median(out, " %.1f |", g, rows, n, m_mb_cpu, tmp);
     if (jc->ceil)
-        put_median(out, " %.1f %% |", g, rows, n, m_ceil_pct, tmp);
+        put_ratio(out, " %.1f %% (%.1f-%.1f) |", g, rows, n, m_ceil_pct, tmp);
     put_median(out, " %.0f |", g, rows, n, m_msgs, tmp);
     put_median(out, " %.3g %% |", g, rows, n, m_drop, tmp);
     put_ns(out, g, rows, n, m_p50, tmp);
     if (jc->ceil)
-        put_median(out, " %.2fx |", g, rows, n, m_rtt_ratio, tmp);
+        put_ratio(out, " %.2fx (%.2f-%.2f) |", g, rows, n, m_rtt_ratio, tmp);
     put_ns(out, g, rows, n, m_p99, tmp);
     put_ns(out, g, rows, n, m_p999, tmp);
     for (size_t i = 0; i < NDEV; i++)
@@ -344,9 +410,10 @@ void sb_summary_print(FILE *out, const struct sb_row *rows, size_t n, size_t pla
                  "the machine takes CPU from the run.  Medians too: msgs/s, dropped (share of messages refused by overflow = "
                  "drop), the latency percentiles (enqueue to dequeue on mem, round trip on pty and "
                  "serial) and CPU (%% of one core).  Peak RSS is the largest of the runs' "
-                 "processes.  A pty echo job also shows each result against the raw path measured "
-                 "in the same suite with no strategy: MB/s as a share of the echo loop's, and p50 "
-                 "as a multiple of the raw echo round trip.  A job whose peer reported overruns or "
+                 "processes.  A pty echo job also shows each result against the raw path, "
+                 "measured with no strategy just before each run: MB/s as a share of the echo "
+                 "loop's, and p50 as a multiple of the raw echo round trip, each taken per run "
+                 "and then the median (min-max).  A job whose peer reported overruns or "
                  "injected faults shows those counters (dev ...).\n");
 
     /* Jobs in the order they first ran; within a job, groups sorted. */
@@ -384,6 +451,7 @@ void sb_summary_print(FILE *out, const struct sb_row *rows, size_t n, size_t pla
             add_run(&g[k], rows[j].r);
             note_cols(&jc, rows[j].r);
         }
+        job_ceilings(&jc, rows, i, n, c, tmp);
         rank_groups(g, ng, rows, n, tmp, order);
         job_header(out, c, &jc);
         for (size_t k = 0; k < ng; k++)

@@ -5,6 +5,8 @@
 
 #include "again.h"
 #include "cells.h"
+#include "hgrm.h"
+#include "histfiles.h"
 #include "history.h"
 #include "page.h"
 #include "plots.h"
@@ -135,6 +137,7 @@ static const struct sb_writer writers[] = {
     {"scenarios/ and command.txt", 0, again_open, NULL, NULL},
     {"summary.md", 0, NULL, summary_add, summary_close},
     {"cells.csv", 0, NULL, NULL, cells_close},
+    {"hist/", 0, NULL, sb_histfiles_add, NULL},
     {"plots/", 0, NULL, NULL, plots_close},
     {"index.html", 0, NULL, NULL, page_close},
     {"history", 0, NULL, NULL, history_close},

@@ -8,7 +8,9 @@
  *   env.json    the machine and the software, written when the suite opens
  *   latest      results/latest -> this directory (default directories only)
  *   scenarios/  the scenarios as resolved, and command.txt: `serbench run --again`
+ *   hist/N.hist each run's two latency histograms, whole (histfiles.h)
  *   cells.csv   from runs.csv, when the suite ends
+ *   hgrm/       each cell's merged latency percentiles (hgrm.h), when the suite ends
  *   plots/      gnuplot's pictures (plots.h), when the suite ends
  *   index.html  the page (page.h), when the suite ends
  *   history     the suite appended to results/history.sqlite (history.h)

@@ -256,40 +256,22 @@ out:
     return rc;
 }
 
-const struct sb_ceiling *sb_calibrate_cached(size_t write_size, size_t msg_size,
-                                             struct sb_err *err)
-{
-    /* A run's process calibrates once per shape; runs are sequential. */
-    static struct sb_ceiling cache[8];
-    static size_t n;
-    write_size = write_size ? write_size : 4096;
-    msg_size = msg_size ? msg_size : 64;
-    for (size_t i = 0; i < n; i++)
-        if (cache[i].write_size == write_size && cache[i].msg_size == msg_size)
-            return &cache[i];
-    struct sb_ceiling c;
-    if (sb_calibrate_pty(write_size, msg_size, 1000000000u, &c, err) < 0)
-        return NULL;
-    size_t slot = n < 8 ? n++ : 7;
-    cache[slot] = c;
-    return &cache[slot];
-}
-
 void sb_calibrate_ceilings(struct sb_run_params *p)
 {
     /* The ceilings are the echo path's: an emulated link has its own rate. */
     const char *peer = p->link.peer[0] ? p->link.peer : "echo";
-    if (strcmp(peer, "echo") != 0 ||
-        p->link.ceiling_bytes_per_s > 0 || getenv("SERBENCH_NO_CALIBRATE"))
+    if (strcmp(peer, "echo") != 0 || getenv("SERBENCH_NO_CALIBRATE"))
         return;
     size_t frame = sb_frame_size(sb_msg_spec_max(&p->message));
     struct sb_err err = {0};
-    const struct sb_ceiling *c = sb_calibrate_cached(p->link.write_size, frame, &err);
-    if (!c) {
+    struct sb_ceiling c;
+    p->link.ceiling_bytes_per_s = p->link.ceiling_echo_bytes_per_s = 0;
+    p->link.ceiling_rtt_p50_ns = 0;
+    if (sb_calibrate_pty(p->link.write_size, frame, SB_CALIBRATE_RUN_PHASE_NS, &c, &err) < 0) {
         sb_warnf("pty ceilings not measured: %s", err.msg);
         return;
     }
-    p->link.ceiling_bytes_per_s = c->oneway_bytes_per_s;
-    p->link.ceiling_echo_bytes_per_s = c->echo_bytes_per_s;
-    p->link.ceiling_rtt_p50_ns = c->rtt_p50_ns;
+    p->link.ceiling_bytes_per_s = c.oneway_bytes_per_s;
+    p->link.ceiling_echo_bytes_per_s = c.echo_bytes_per_s;
+    p->link.ceiling_rtt_p50_ns = c.rtt_p50_ns;
 }

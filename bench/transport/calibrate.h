@@ -28,19 +28,17 @@ struct sb_ceiling {
 int sb_calibrate_pty(size_t write_size, size_t msg_size, uint64_t phase_ns,
                      struct sb_ceiling *out, struct sb_err *err);
 
-/*
- * The ceilings for write_size and msg_size, measured once per process and
- * kept: every pty run of a suite is held against the same numbers.  NULL
- * (with err) if they could not be measured.
- */
-const struct sb_ceiling *sb_calibrate_cached(size_t write_size, size_t msg_size,
-                                             struct sb_err *err);
+/* The phase of the measurement beside each run: oneway and echo 0.6 s each
+ * (a fifth of it warm-up), the round trip 0.25 s: about 1.5 s a run. */
+#define SB_CALIBRATE_RUN_PHASE_NS 500000000u
 
 /*
- * transport = pty, peer = echo: fills p->link's ceilings from the cache
- * above (so once per shape per process, once per suite).  Nothing for other
- * peers, or when SERBENCH_NO_CALIBRATE is set in the environment; a
- * calibration that fails leaves them 0 with a warning.
+ * transport = pty, peer = echo: measures the ceilings now, for the run
+ * about to start, into p->link (the suite calls it before each run, so a
+ * run and its ceilings are a pair measured side by side, and a ratio is
+ * taken per pair: the machine's drift between runs cancels).  Nothing for
+ * other peers, or when SERBENCH_NO_CALIBRATE is set in the environment; a
+ * measurement that fails leaves them 0 with a warning.
  */
 void sb_calibrate_ceilings(struct sb_run_params *p);
 

@@ -24,7 +24,11 @@
  * blocking writes, so the harness keeps at most `window` bytes in flight
  * (written, not read back, not reported lost by the peer), which the peer
  * can always take in (peer.h).  The TX pump waits for the RX pump when the
- * window is full.  window 0 (a real port) means no limit.
+ * window is full.  window 0 (a real port) means no limit.  Bytes the peer
+ * loses (an emulator's overruns and dropped frames) never come back to wake
+ * it: the peer counts them in peer_lost and writes lost_fd, which the TX
+ * pump polls while it waits, so a window that only losses reopen does not
+ * wait out the safety timeout.
  *
  * A port that hangs up or fails (POLLHUP, POLLERR, EIO, end of file) fails
  * the I/O at once: `failed` is set with a reason, the run is aborted
@@ -40,6 +44,9 @@
 #include "devstats.h"
 #include "traffic.h"
 
+/* Bytes one read of the RX side takes at most outside the buffer. */
+#define SB_IO_CHUNK 4096u
+
 struct sb_io {
     int fd;
     struct sb_pipe *tx, *rx;
@@ -47,7 +54,15 @@ struct sb_io {
     size_t write_size;           /* bytes per write(2); 0 = whatever is readable */
     size_t window;               /* bytes in flight at most; 0 = no limit */
     _Atomic uint64_t *peer_lost; /* bytes the peer reports lost (may be NULL) */
+    int lost_fd;                 /* the peer's eventfd, written when peer_lost grows; -1: none */
     struct sb_wakeup flight;     /* the TX pump waits here for the window to open */
+    struct sb_wakeup rx_park;    /* the RX pump waits here while the consumer has the port */
+    atomic_int tx_token;         /* 1 while the producer or the TX pump writes the port */
+    atomic_int rx_owner;         /* who reads the port: the RX pump (0) or the consumer (1) */
+    atomic_int port_wanted;      /* the consumer waits for bytes while the pump has the port */
+    /* Bytes the consumer read as the end mode began, for the pump (owner's). */
+    uint8_t handoff[SB_IO_CHUNK];
+    size_t handoff_len;
     int threads;                 /* which pumps were started (bit 0 tx, bit 1 rx) */
     pthread_t tx_thread, rx_thread;
 
@@ -58,6 +73,7 @@ struct sb_io {
     atomic_int end_mode;         /* the stats request is on its way: watch for the answer */
     atomic_int done;             /* the answer arrived: the echo is complete */
     atomic_int failed;           /* the port went away or failed: reason says how */
+    _Atomic uint64_t port_timeouts; /* waits on the port that ran out the safety timeout */
     char reason[256];
 
     /* Valid once done is set (read after joining). */
@@ -73,7 +89,7 @@ struct sb_io {
  */
 int sb_io_start(struct sb_io *io, int fd, struct sb_pipe *tx, struct sb_pipe *rx,
                 struct sb_run_ctl *ctl, size_t write_size, size_t window,
-                _Atomic uint64_t *peer_lost);
+                _Atomic uint64_t *peer_lost, int lost_fd);
 
 /* Aborts the run: both pumps (and producer and consumer) return promptly. */
 void sb_io_abort(struct sb_io *io);

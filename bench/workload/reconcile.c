@@ -26,6 +26,7 @@
 #include <sys/resource.h>
 
 #include "msgsize.h"
+#include "sbuf/registry.h"
 #include "workload_internal.h"
 
 int sb_workload_check_params(const struct sb_run_params *p)
@@ -51,14 +52,43 @@ int sb_workload_check_params(const struct sb_run_params *p)
  * (The producer still detects it at run time, for strategies whose usable
  * space is less than their capacity.)
  */
-int sb_workload_check_fit(const struct sb_run_params *p, struct sbuf *b)
+static void describe_fit(const struct sb_run_params *p, struct sbuf *b, struct sb_fit *f)
+{
+    f->frame = sb_frame_size(sb_msg_spec_max(&p->message));
+    f->capacity = sbuf_capacity(b);
+    f->grows = (sbuf_ops_of(b)->caps & SBUF_CAP_GROWS) != 0;
+    f->limit = f->grows ? p->max_buffer : f->capacity;
+    f->rc = 0;
+}
+
+static int fits(const struct sb_run_params *p, const struct sb_fit *f)
 {
     if (p->overflow != SB_OVERFLOW_BLOCK)
         return SBUF_OK;
-    size_t frame = sb_frame_size(sb_msg_spec_max(&p->message));
-    if (sbuf_ops_of(b)->caps & SBUF_CAP_GROWS)
-        return p->max_buffer && frame > p->max_buffer ? SBUF_ERANGE : SBUF_OK;
-    return frame > sbuf_capacity(b) ? SBUF_ERANGE : SBUF_OK;
+    return f->limit && f->frame > f->limit ? SBUF_ERANGE : SBUF_OK;
+}
+
+int sb_workload_check_fit(const struct sb_run_params *p, struct sbuf *b)
+{
+    struct sb_fit f;
+    describe_fit(p, b, &f);
+    return fits(p, &f);
+}
+
+int sb_workload_fit(const struct sb_run_params *p, struct sb_fit *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->frame = sb_frame_size(sb_msg_spec_max(&p->message));
+    struct sbuf_config cfg = {.capacity = p->buffer, .max_capacity = p->max_buffer};
+    struct sbuf *b;
+    int rc = sbuf_create(p->strategy, &cfg, &b);
+    if (rc != SBUF_OK) {
+        f->rc = rc;
+        return rc;
+    }
+    describe_fit(p, b, f);
+    sbuf_destroy(b);
+    return fits(p, f);
 }
 
 /* Appends a "; "-separated clause to r->reason (truncated if it must be). */
@@ -112,6 +142,7 @@ static void workload_fill(struct sb_run_result *r, const struct sb_producer_stat
         r->msgs_per_s = (double)r->msgs_recv / r->wall_s;
     }
     sb_hist_summary(&co->ver.hist, &r->latency);
+    sb_hist_summary(&co->ver.hist_int, &r->latency_int);
     if (b)
         sbuf_stats(b, &r->buf);
 }
@@ -307,6 +338,20 @@ static void starvation(struct sb_run_result *r, struct sb_wrun *w)
     snprintf(r->starved_reason, sizeof(r->starved_reason), "%s", v.reason);
 }
 
+/* The safety-net timeouts of every wait of the run (read after the joins). */
+static void wait_counts(struct sb_run_result *r, const struct sb_wrun *w)
+{
+    const struct sb_wakeup *ws[] = {&w->tx.data, &w->tx.room, &w->rx.data, &w->rx.room,
+                                    &w->io.flight, &w->io.rx_park};
+    size_t n = w->port ? 6 : 2;
+    for (size_t i = 0; i < n; i++) {
+        r->wait_timeouts += ws[i]->timeouts;
+        r->missed_wakeups += ws[i]->missed;
+    }
+    if (w->port)
+        r->wait_timeouts += atomic_load_explicit(&w->io.port_timeouts, memory_order_relaxed);
+}
+
 void sb_workload_result(struct sb_run_result *r, struct sb_wrun *w, enum sb_ending end)
 {
     starvation(r, w);
@@ -315,11 +360,16 @@ void sb_workload_result(struct sb_run_result *r, struct sb_wrun *w, enum sb_endi
         r->csw_involuntary[h] = (uint64_t)(w->csw[h][1][1] - w->csw[h][0][1]);
     }
     workload_fill(r, &w->prod, &w->cons, w->port ? NULL : w->btx);
+    if (w->p->hists) { /* the whole histograms, for the run's .hist file */
+        w->p->hists->send = w->cons.ver.hist;
+        w->p->hists->intended = w->cons.ver.hist_int;
+    }
     if (w->port) {
         merge_stats(w->btx, w->brx, &r->buf);
         receiver_rate(r, &w->cons.ver);
         device_counters(r, &w->io.dev);
     }
+    wait_counts(r, w);
     r->cpu_producer = w->pinned[0] ? -1 : w->cpu[0];
     r->cpu_consumer = w->pinned[1] ? -1 : w->cpu[1];
     if (w->stuck[0]) {

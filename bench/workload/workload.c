@@ -152,7 +152,7 @@ static int start_threads(struct sb_wrun *w, pthread_t th[2])
 {
     if (w->port) {
         int rc = sb_io_start(&w->io, w->t->fd, &w->tx, &w->rx, &w->ctl, w->p->link.write_size,
-                             w->peer.window, w->peer.lost);
+                             w->peer.window, w->peer.lost, w->peer.lost_fd);
         if (rc)
             return rc;
     }

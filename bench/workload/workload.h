@@ -27,4 +27,25 @@
 int sb_workload_run(const struct sb_run_params *p, struct sb_run_result *r,
                     volatile sig_atomic_t *stop, sb_progress_fn progress, void *ctx);
 
+/*
+ * Whether a job's largest frame can ever fit the strategy's buffer, learnt
+ * the way a run learns it: a buffer of p->buffer (and p->max_buffer) is
+ * created through the registry, its capacity read after the
+ * strategy's rounding, and destroyed.  With overflow = block a frame larger
+ * than that (or than max_buffer, for a strategy that grows) would wait
+ * forever, so the runner refuses such a job before any run starts.
+ */
+struct sb_fit {
+    size_t frame;    /* the job's largest frame: largest message + SB_FRAME_OVERHEAD */
+    size_t capacity; /* the strategy's capacity for p->buffer, after its rounding */
+    size_t limit;    /* the largest frame it can ever hold: capacity, or for a strategy
+                        that grows, max_buffer (0: no limit known) */
+    int grows;       /* the strategy changes its capacity at run time */
+    int rc;          /* sbuf_create's code when no buffer could be made, else 0 */
+};
+
+/* SBUF_OK when every frame fits (or overflow = drop), SBUF_ERANGE when the
+ * largest never can, or sbuf_create's error (also in f->rc). */
+int sb_workload_fit(const struct sb_run_params *p, struct sb_fit *f);
+
 #endif

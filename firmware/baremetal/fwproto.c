@@ -8,7 +8,7 @@
 
 #define MAGIC0 0xA5u
 #define MAGIC1 0xC3u
-#define VERSION 1u
+#define VERSION 2u
 
 /* zlib's CRC-32, four bits at a time: a 64-byte table, fast enough for a
  * length check per frame and one answer per run. */
@@ -105,7 +105,8 @@ static void seal(uint8_t *f, unsigned kind, uint32_t len)
     put32(f + 4, len);
     put32(f + 8, fw_crc32(0, f, 8));
     put64(f + 12, kind);
-    put64(f + 20, 0);
+    put64(f + 20, 0); /* send time */
+    put64(f + 28, 0); /* intended time */
     put32(f + FW_FRAME_HEADER + len, fw_crc32(0, f, FW_FRAME_HEADER + len));
 }
 
@@ -132,7 +133,7 @@ static void answer(struct fw_proto *p, uint64_t now_ns, const struct fw_io *io)
     try_answer(p, io);
 }
 
-/* A whole control frame of clen bytes, its first 32 in hdr. */
+/* A whole control frame of clen bytes, its first FW_FRAME_OVERHEAD in hdr. */
 static void control_end(struct fw_proto *p, uint64_t now_ns, const struct fw_io *io)
 {
     const uint8_t *h = p->hdr;
@@ -201,7 +202,7 @@ static void feed(struct fw_proto *p, const uint8_t *b, size_t n, uint64_t now_ns
             continue;
         }
         if (p->clen) {
-            /* Inside a control frame: kept (its first 32 bytes), never echoed. */
+            /* Inside a control frame: kept (its first FW_FRAME_OVERHEAD bytes), never echoed. */
             size_t k = p->clen - p->hn;
             if (k > n)
                 k = n;

@@ -5,10 +5,10 @@
  * the stream, and a stats request is answered in stream order, after every
  * byte that arrived before it, with the counters and the RAM figures.
  *
- * The frames are serbench's (bench/runner/frame.h): a 12-byte start (magic
- * A5 C3, version 1, flags, u32 length, u32 CRC-32 of bytes 0..7) whose
- * check makes the length trustworthy, then sequence, send time, payload and
- * a CRC-32 of everything.  The rules are the emulator's
+ * The frames are serbench's (bench/common/frame.h): a 12-byte start (magic
+ * A5 C3, version 2, flags, u32 length, u32 CRC-32 of bytes 0..7) whose
+ * check makes the length trustworthy, then sequence, send time, intended
+ * send time, payload and a CRC-32 of everything.  The rules are the emulator's
  * (bench/device/device_model.c): a byte that cannot start a header is
  * garbage, echoed as it is; a header is held back until its 12 bytes are
  * in and checked (it may be a control frame's, which is never echoed); a
@@ -29,8 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FW_FRAME_HEADER 28u   /* bytes before a frame's payload */
-#define FW_FRAME_OVERHEAD 32u /* header + frame CRC */
+#define FW_FRAME_HEADER 36u   /* bytes before a frame's payload */
+#define FW_FRAME_OVERHEAD 40u /* header + frame CRC */
 #define FW_LENGTH_END 12u     /* the bytes that say how long a frame is */
 #define FW_MAX_PAYLOAD (1u << 24)
 #define FW_CTRL_FLAG 0x80u

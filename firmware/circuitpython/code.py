@@ -16,9 +16,9 @@
 # from the heap), and const() for every constant.  scripts/cpy-memlint
 # checks this file.
 #
-# To answer, the board follows serbench's frames (bench/runner/frame.h) on
+# To answer, the board follows serbench's frames (bench/common/frame.h) on
 # the stream, as the emulator does: a frame header (12 bytes: magic A5 C3,
-# version 1, flags, length, length check) says how long the frame is, and
+# version 2, flags, length, length check) says how long the frame is, and
 # the frame passes without being looked at again.  A control frame (flags
 # 0x80) is taken off the stream and never echoed; a stats request among
 # them is answered in stream order, after every byte before it.  A header
@@ -36,16 +36,16 @@ from micropython import const
 
 _CHUNK = const(64)  # one USB full-speed bulk packet
 
-# serbench's frame format (bench/runner/frame.h, bench/device/devstats.h)
+# serbench's frame format (bench/common/frame.h, bench/common/devstats.h)
 _MAGIC0 = const(0xA5)
 _MAGIC1 = const(0xC3)
-_VERSION = const(1)
+_VERSION = const(2)
 _CTRL = const(0x80)  # flags: a control frame
 _LENGTH_END = const(12)  # magic, version, flags, length, length check
-_HEADER = const(28)  # ... sequence (the control frame's kind), send time
-_OVERHEAD = const(32)  # header + frame CRC
+_HEADER = const(36)  # ... sequence (the control frame's kind), send time, intended time
+_OVERHEAD = const(40)  # header + frame CRC
 _MAX_PAYLOAD = const(0x1000000)
-_CTRL_MAX = const(548)  # SB_CTRL_MAX_FRAME: 32 + 4 + 8 * 64
+_CTRL_MAX = const(556)  # SB_CTRL_MAX_FRAME: 40 + 4 + 8 * 64
 _REQUEST = const(1)
 _REPLY = const(2)
 
@@ -104,7 +104,7 @@ def crc_run(tlo, thi, state, data):
 
 
 def seal_header(tlo, thi, frame, flags, seq, length):
-    """Writes a frame header (bytes 0..27) into frame.  Setup only."""
+    """Writes a frame header (bytes 0..35; both times 0) into frame.  Setup only."""
     frame[0] = _MAGIC0
     frame[1] = _MAGIC1
     frame[2] = _VERSION
@@ -206,7 +206,7 @@ def serve(port):
                     i = n
                 continue
             if clen:
-                # Inside a control frame: kept (its first 32 bytes), never echoed.
+                # Inside a control frame: kept (its first _OVERHEAD bytes), never echoed.
                 while i < n and hn < clen:
                     if hn < _OVERHEAD:
                         ctl[hn] = buf[i]
@@ -227,7 +227,8 @@ def serve(port):
                         hi = (hi >> 8) ^ thi[x]
                     lo ^= 0xFFFF
                     hi ^= 0xFFFF
-                    ok = (ctl[28] | (ctl[29] << 8)) == lo and (ctl[30] | (ctl[31] << 8)) == hi
+                    ok = (ctl[_HEADER] | (ctl[_HEADER + 1] << 8)) == lo and \
+                        (ctl[_HEADER + 2] | (ctl[_HEADER + 3] << 8)) == hi
                 if ok:
                     # A stats request: answer with the counters and the heap.
                     if bl >= _SPLIT:

@@ -25,8 +25,8 @@ cflags="-std=c11 $cpu -DSBUF_FREESTANDING -Os -Wall -Wextra -Werror -ffunction-s
 ldflags="$cpu --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections"
 includes="-I$src/impl/include -I$src/impl"
 
-# What must build freestanding: the strategies, pool_fixed and what they use.
-units="ring_spsc bip pool_fixed pool pool_fallback blockset sbuf errors alloc"
+# What must build freestanding: the strategies, pool_fixed, pool_local and what they use.
+units="ring_spsc bip pool_fixed pool_local pool pool_fallback blockset sbuf errors alloc"
 
 mkdir -p "$out"
 objs=""

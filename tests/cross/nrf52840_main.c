@@ -1,6 +1,7 @@
 /*
  * nrf52840_main.c - what a firmware does with libsbuf on the nRF52840: a
- * ring_spsc, a bip buffer and a pool_fixed, each in static storage, no heap.
+ * ring_spsc, a bip buffer, a pool_fixed and a pool_local, each in static
+ * storage, no heap.
  * build.sh compiles and links it for the Cortex-M4F and checks that malloc
  * did not come along; it is not run (there is no board in CI).
  *
@@ -16,6 +17,7 @@
 extern const struct sbuf_ops sbuf_ring_spsc_ops;
 extern const struct sbuf_ops sbuf_bip_ops;
 extern const struct sbuf_pool_ops sbuf_pool_fixed_ops;
+extern const struct sbuf_pool_ops sbuf_pool_local_ops;
 
 #define BUF_BYTES 1024
 #define POOL_BLOCK 128
@@ -52,19 +54,19 @@ static int line_through(const struct sbuf_ops *ops, void *mem, size_t mem_size)
     return rc;
 }
 
-static int pool_round_trip(void)
+static int pool_round_trip(const struct sbuf_pool_ops *ops)
 {
     struct sbuf_pool_config cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.block_size = POOL_BLOCK;
     cfg.blocks = POOL_BLOCKS;
     cfg.on_exhaust = SBUF_EXHAUST_REFUSE;
-    if (sbuf_pool_storage_size(&sbuf_pool_fixed_ops, &cfg) > sizeof(pool_mem))
+    if (sbuf_pool_storage_size(ops, &cfg) > sizeof(pool_mem))
         return 11;
     cfg.storage = pool_mem;
     cfg.storage_size = sizeof(pool_mem);
     struct sbuf_pool *p;
-    if (sbuf_pool_create_ops(&sbuf_pool_fixed_ops, &cfg, &p) != SBUF_OK)
+    if (sbuf_pool_create_ops(ops, &cfg, &p) != SBUF_OK)
         return 12;
     int rc = 0;
     void *blk = sbuf_pool_get(p, POOL_BLOCK);
@@ -80,6 +82,8 @@ int main(void)
     if (!rc)
         rc = line_through(&sbuf_bip_ops, bip_mem, sizeof(bip_mem));
     if (!rc)
-        rc = pool_round_trip();
+        rc = pool_round_trip(&sbuf_pool_fixed_ops);
+    if (!rc)
+        rc = pool_round_trip(&sbuf_pool_local_ops);
     return rc;
 }

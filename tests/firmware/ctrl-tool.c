@@ -42,8 +42,10 @@ int main(int argc, char **argv)
     }
     printf("kind %u\n", kind);
     if (n >= SB_FRAME_HEADER + 4)
-        printf("count %" PRIu32 "\n", (uint32_t)buf[28] | (uint32_t)buf[29] << 8 |
-                                          (uint32_t)buf[30] << 16 | (uint32_t)buf[31] << 24);
+        printf("count %" PRIu32 "\n",
+               (uint32_t)buf[SB_FRAME_HEADER] | (uint32_t)buf[SB_FRAME_HEADER + 1] << 8 |
+                   (uint32_t)buf[SB_FRAME_HEADER + 2] << 16 |
+                   (uint32_t)buf[SB_FRAME_HEADER + 3] << 24);
     uint64_t v[SB_DEV_NCOUNTERS];
     memcpy(v, &c, sizeof(v));
     for (size_t i = 0; i < SB_DEV_NCOUNTERS; i++)

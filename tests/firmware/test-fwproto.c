@@ -157,11 +157,12 @@ static void decode_answer(const struct wire *w, size_t at, uint64_t v[FW_NCOUNT]
     struct sb_dev_counters c;
     assert_int_equal(sb_ctrl_decode(f, FW_REPLY_SIZE, &kind, &c), 0);
     assert_int_equal(kind, SB_CTRL_STATS_REPLY);
-    assert_int_equal(f[28] | f[29] << 8 | f[30] << 16 | (uint32_t)f[31] << 24, FW_NCOUNT);
+    const uint8_t *pl = f + FW_FRAME_HEADER; /* the payload: count, then the counters */
+    assert_int_equal(pl[0] | pl[1] << 8 | pl[2] << 16 | (uint32_t)pl[3] << 24, FW_NCOUNT);
     uLong crc = crc32(0L, f, FW_REPLY_SIZE - 4);
     assert_int_equal(le64(f + FW_REPLY_SIZE - 4) & 0xFFFFFFFFu, crc);
     for (unsigned i = 0; i < FW_NCOUNT; i++)
-        v[i] = le64(f + 32 + 8 * i);
+        v[i] = le64(pl + 4 + 8 * i);
     /* serbench's struct reads the same values in its first fields */
     uint64_t known[SB_DEV_NCOUNTERS];
     memcpy(known, &c, sizeof(known));
@@ -236,15 +237,15 @@ static void test_garbage(void **state)
     add_bytes(&s, "\xa5", 1);
     garbage += 1;
     add_frame(&s, 2, 10);
-    add_bytes(&s, "\xa5\xc3\x02", 3);
+    add_bytes(&s, "\xa5\xc3\x01", 3); /* version 1: not this format's */
     garbage += 3;
     add_frame(&s, 3, 0);
-    add_bytes(&s, "\xa5\xc3\x01\x07", 4);
+    add_bytes(&s, "\xa5\xc3\x02\x07", 4);
     garbage += 4;
     add_frame(&s, 4, 64);
-    /* A5 C3 01 00, then a real frame: the first 12 bytes fail the check;
+    /* A5 C3 02 00, then a real frame: the first 12 bytes fail the check;
      * the search resumes at C3 and finds the frame 4 bytes on. */
-    add_bytes(&s, "\xa5\xc3\x01\x00", 4);
+    add_bytes(&s, "\xa5\xc3\x02\x00", 4);
     garbage += 4;
     add_frame(&s, 5, 33);
     add_bytes(&s, "\xa5\xa5", 2);
@@ -273,13 +274,13 @@ static void test_partial_header_times_out(void **state)
     uint8_t f[64];
     size_t n = sb_frame_encode(f, sizeof(f), 1, 8, 0);
     fw_proto_feed(&r->p, f, n, r->now, &r->io);
-    fw_proto_feed(&r->p, (const uint8_t *)"\xa5\xc3\x01", 3, r->now, &r->io);
+    fw_proto_feed(&r->p, (const uint8_t *)"\xa5\xc3\x02", 3, r->now, &r->io);
     fw_proto_idle(&r->p, r->now + 99000000u, &r->io);
     assert_int_equal(r->w.n, n);
-    /* At 100 ms the first byte goes; C3 01 cannot start a header and go too. */
+    /* At 100 ms the first byte goes; C3 02 cannot start a header and go too. */
     fw_proto_idle(&r->p, r->now + 100000000u, &r->io);
     assert_int_equal(r->w.n, n + 3);
-    assert_memory_equal(r->w.out + n, "\xa5\xc3\x01", 3);
+    assert_memory_equal(r->w.out + n, "\xa5\xc3\x02", 3);
     r->now += 200000000u;
     uint8_t req[SB_FRAME_OVERHEAD];
     sb_ctrl_encode_request(req, sizeof(req));
@@ -303,16 +304,16 @@ static void test_ring_full(void **state)
         add_frame(&s, i, 100);
     add_request(&s);
     struct rig *r = rig_new();
-    r->w.budget = 4 * 132 + 50; /* four frames and part of the fifth */
+    r->w.budget = 4 * 140 + 50; /* four frames and part of the fifth */
     feed(r, s.buf, s.n, 64, 1);
     fw_proto_hw_overrun(&r->p);
     assert_int_equal(r->w.answers, 1);
-    assert_memory_equal(r->w.out, s.buf, 4 * 132 + 50);
+    assert_memory_equal(r->w.out, s.buf, 4 * 140 + 50);
     uint64_t v[FW_NCOUNT];
-    decode_answer(&r->w, 4 * 132 + 50, v);
+    decode_answer(&r->w, 4 * 140 + 50, v);
     assert_int_equal(v[FW_C_BYTES_IN], s.data);
-    assert_int_equal(v[FW_C_BYTES_OUT], 4 * 132 + 50);
-    assert_int_equal(v[FW_C_OVERRUN_BYTES], s.data - (4 * 132 + 50));
+    assert_int_equal(v[FW_C_BYTES_OUT], 4 * 140 + 50);
+    assert_int_equal(v[FW_C_OVERRUN_BYTES], s.data - (4 * 140 + 50));
     assert_int_equal(v[FW_C_FRAMES_IN], 10);
     assert_int_equal(v[FW_C_FRAMES_OUT], 4);
     assert_int_equal(v[FW_C_OVERRUN_FRAMES], 6);

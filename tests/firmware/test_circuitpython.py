@@ -50,17 +50,20 @@ def check(cond, msg):
     return cond
 
 
-# ---- serbench's frames, written here from bench/runner/frame.h ------------
+# ---- serbench's frames, written here from bench/common/frame.h ------------
+# (version 2: magic, version, flags, length, length check, sequence, send
+# time, intended time: a 36-byte header, 40 bytes with the frame CRC)
 
-def seal(flags, seq, payload, send_ns=0):
-    head = struct.pack("<2BBBI", 0xA5, 0xC3, 1, flags, len(payload))
+def seal(flags, seq, payload, send_ns=0, intended_ns=0):
+    head = struct.pack("<2BBBI", 0xA5, 0xC3, 2, flags, len(payload))
     head += struct.pack("<I", zlib.crc32(head))
-    body = head + struct.pack("<QQ", seq, send_ns) + payload
+    body = head + struct.pack("<QQQ", seq, send_ns, intended_ns) + payload
     return body + struct.pack("<I", zlib.crc32(body))
 
 
 def data_frame(seq, n, rng):
-    return seal(0, seq, bytes(rng.randrange(256) for _ in range(n)), send_ns=rng.getrandbits(64))
+    return seal(0, seq, bytes(rng.randrange(256) for _ in range(n)), send_ns=rng.getrandbits(64),
+                intended_ns=rng.getrandbits(64))
 
 
 REQUEST = seal(CTRL, 1, b"")
@@ -74,33 +77,34 @@ def answer(values):
 
 def parse_answer(frame):
     """Independent decoding: (counters dict) or a string saying what is wrong."""
-    if len(frame) < 32 or frame[:4] != bytes((0xA5, 0xC3, 1, CTRL)):
+    if len(frame) < 40 or frame[:4] != bytes((0xA5, 0xC3, 2, CTRL)):
         return "not a control frame"
     (length,) = struct.unpack_from("<I", frame, 4)
     if struct.unpack_from("<I", frame, 8)[0] != zlib.crc32(frame[:8]):
         return "bad length check"
-    if len(frame) != 32 + length:
-        return "size %d, header says %d" % (len(frame), 32 + length)
-    if struct.unpack_from("<I", frame, 28 + length)[0] != zlib.crc32(frame[:28 + length]):
+    if len(frame) != 40 + length:
+        return "size %d, header says %d" % (len(frame), 40 + length)
+    if struct.unpack_from("<I", frame, 36 + length)[0] != zlib.crc32(frame[:36 + length]):
         return "bad frame CRC"
-    seq, send = struct.unpack_from("<QQ", frame, 12)
-    (count,) = struct.unpack_from("<I", frame, 28)
-    if seq != 2 or send != 0 or count != NCOUNT or length != 4 + 8 * count:
-        return "kind %d, send %d, count %d, length %d" % (seq, send, count, length)
-    return dict(zip(NAMES, struct.unpack_from("<%dQ" % count, frame, 32)))
+    seq, send, intended = struct.unpack_from("<QQQ", frame, 12)
+    (count,) = struct.unpack_from("<I", frame, 36)
+    if seq != 2 or send != 0 or intended != 0 or count != NCOUNT or length != 4 + 8 * count:
+        return "kind %d, send %d, intended %d, count %d, length %d" % (
+            seq, send, intended, count, length)
+    return dict(zip(NAMES, struct.unpack_from("<%dQ" % count, frame, 40)))
 
 
 # ---- the reference: the emulator's tracker over the whole stream ----------
 
 def header_ok(h):
-    if len(h) < 12 or h[:3] != b"\xa5\xc3\x01" or h[3] not in (0, CTRL):
+    if len(h) < 12 or h[:3] != b"\xa5\xc3\x02" or h[3] not in (0, CTRL):
         return None
     if struct.unpack_from("<I", h, 8)[0] != zlib.crc32(h[:8]):
         return None
     (length,) = struct.unpack_from("<I", h, 4)
     if h[3] == 0 and length <= 1 << 24:
         return 0, length
-    if h[3] == CTRL and 32 + length <= 548:
+    if h[3] == CTRL and 40 + length <= 556:
         return CTRL, length
     return None
 
@@ -113,17 +117,17 @@ def reference(stream):
     while pos < len(stream):
         h = header_ok(stream[pos:pos + 12])
         if h and h[0] == 0:
-            frame = stream[pos:pos + 32 + h[1]]
+            frame = stream[pos:pos + 40 + h[1]]
             out += frame
             c["bytes_in"] += len(frame)
-            c["frames_in"] += len(frame) == 32 + h[1]
+            c["frames_in"] += len(frame) == 40 + h[1]
             pos += len(frame)
             continue
         if h:
-            frame = stream[pos:pos + 32 + h[1]]
+            frame = stream[pos:pos + 40 + h[1]]
             pos += len(frame)
-            if len(frame) == 32 and frame[12:20] == REQUEST[12:20] and \
-                    struct.unpack_from("<I", frame, 28)[0] == zlib.crc32(frame[:28]):
+            if len(frame) == 40 and frame[12:20] == REQUEST[12:20] and \
+                    struct.unpack_from("<I", frame, 36)[0] == zlib.crc32(frame[:36]):
                 segs.append((bytes(out), dict(c)))
                 out = bytearray()
                 c = {k: 0 for k in c}
@@ -283,13 +287,13 @@ def run_stream(name, stream, chunkings, ticks=1000, exact_counts=True):
 
 
 def strip_answers(out):
-    """The output without its answers (212-byte control frames), and how many there were."""
+    """The output without its answers (220-byte control frames), and how many there were."""
     res, n, pos = bytearray(), 0, 0
     while pos < len(out):
-        if out[pos:pos + 4] == bytes((0xA5, 0xC3, 1, CTRL)) and \
-                not isinstance(parse_answer(out[pos:pos + 212]), str):
+        if out[pos:pos + 4] == bytes((0xA5, 0xC3, 2, CTRL)) and \
+                not isinstance(parse_answer(out[pos:pos + 220]), str):
             n += 1
-            pos += 212
+            pos += 220
         else:
             res.append(out[pos])
             pos += 1
@@ -304,9 +308,9 @@ def describe(got, want):
     else:
         print(f"  one is a prefix of the other: {len(got)} vs {len(want)} bytes")
     for label, out in (("got", got), ("want", want)):
-        i = out.find(bytes((0xA5, 0xC3, 1, CTRL)))
+        i = out.find(bytes((0xA5, 0xC3, 2, CTRL)))
         if i >= 0:
-            print(f"  {label}: answer at {i}: {parse_answer(out[i:i + 212])}")
+            print(f"  {label}: answer at {i}: {parse_answer(out[i:i + 220])}")
 
 
 def chunkings_for(stream, seeds=3):
@@ -347,7 +351,7 @@ for k in range(0, 64):
 #    versions and flags, a header whose length check fails (whole in one chunk).
 bad_check = bytearray(frames[3][:12])
 bad_check[8] ^= 1
-garbage = [b"hello", b"\xa5", b"\xa5\xc3", b"\xa5\xc3\x02", b"\xa5\xc3\x01\x07", b"\xa5\xa5",
+garbage = [b"hello", b"\xa5", b"\xa5\xc3", b"\xa5\xc3\x01", b"\xa5\xc3\x02\x07", b"\xa5\xa5",
            bytes(bad_check), b"\x00" * 9]
 g = b""
 for k, junk in enumerate(garbage):
@@ -384,7 +388,7 @@ check(isinstance(ans, dict) and ans["garbage_bytes"] == 2 and ans["bytes_in"] ==
 
 # 7. Control frames that are not a good stats request: taken off, unanswered.
 bad_req = bytearray(REQUEST)
-bad_req[31] ^= 0xFF
+bad_req[39] ^= 0xFF  # its frame CRC
 other = seal(CTRL, 2, struct.pack("<I", 0))
 seven = seal(CTRL, 7, b"")
 s7 = frames[1] + bytes(bad_req) + frames[2] + other + seven + frames[3]

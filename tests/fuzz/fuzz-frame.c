@@ -60,7 +60,7 @@ struct plan {
 
 struct seen {
     size_t off; /* stream offset of the frame's first byte */
-    uint64_t seq, send_ns;
+    uint64_t seq, send_ns, intended_ns;
     uint32_t len;
 };
 
@@ -87,14 +87,14 @@ static uint64_t le64(const uint8_t *p)
  * here again on purpose: its size if it is a good frame, else 0. */
 static size_t good_frame(const uint8_t *s, size_t n, uint32_t max_payload)
 {
-    if (n < SB_FRAME_OVERHEAD || s[0] != 0xA5 || s[1] != 0xC3 || s[2] != 1 || s[3] != 0)
+    if (n < SB_FRAME_OVERHEAD || s[0] != 0xA5 || s[1] != 0xC3 || s[2] != 2 || s[3] != 0)
         return 0;
     if (crc32(0, s, 8) != le32(s + 8))
         return 0;
     uint32_t len = le32(s + 4);
     if (len > max_payload || n < (size_t)SB_FRAME_OVERHEAD + len)
         return 0;
-    size_t body = 28 + (size_t)len;
+    size_t body = 36 + (size_t)len;
     return crc32(0, s, (uInt)body) == le32(s + body) ? body + 4 : 0;
 }
 
@@ -131,12 +131,13 @@ static enum sb_frame_event step(struct sb_decoder *d, const uint8_t *s, size_t r
         size_t off = rel + *pos - size;
         FZ_CHECK(good_frame(s + off, size, d->max_payload) == size,
                  "frame at %zu (len %u) is not a good frame", off, f.len);
-        FZ_CHECK(f.seq == le64(s + off + 12) && f.send_ns == le64(s + off + 20),
+        FZ_CHECK(f.seq == le64(s + off + 12) && f.send_ns == le64(s + off + 20) &&
+                     f.intended_ns == le64(s + off + 28),
                  "frame at %zu: fields differ from its bytes", off);
         FZ_CHECK(f.len == 0 || memcmp(f.payload, s + off + SB_FRAME_HEADER, f.len) == 0,
                  "frame at %zu: payload differs from its bytes", off);
         FZ_CHECK(res->n < sizeof(res->f) / sizeof(res->f[0]), "too many frames");
-        res->f[res->n++] = (struct seen){off, f.seq, f.send_ns, f.len};
+        res->f[res->n++] = (struct seen){off, f.seq, f.send_ns, f.intended_ns, f.len};
         break;
     }
     case SB_FRAME_CRC_ERROR:
@@ -217,7 +218,7 @@ static void raw(const uint8_t *s, size_t n, uint32_t max_payload, const struct p
     for (size_t i = 0; i < whole.n; i++) {
         const struct seen *a = &chunked.f[i], *b = &whole.f[i];
         FZ_CHECK(a->off == b->off && a->seq == b->seq && a->send_ns == b->send_ns &&
-                     a->len == b->len,
+                     a->intended_ns == b->intended_ns && a->len == b->len,
                  "frame %zu differs: at %zu chunked, %zu whole", i, a->off, b->off);
     }
     const struct sb_decoder_stats *a = &chunked.st, *b = &whole.st;
@@ -236,7 +237,7 @@ static void raw(const uint8_t *s, size_t n, uint32_t max_payload, const struct p
     uint32_t len;
     unsigned flags;
     int peek = n >= SB_FRAME_LENGTH_END && sb_frame_peek(s, &len, &flags);
-    int want_peek = n >= SB_FRAME_LENGTH_END && s[0] == 0xA5 && s[1] == 0xC3 && s[2] == 1 &&
+    int want_peek = n >= SB_FRAME_LENGTH_END && s[0] == 0xA5 && s[1] == 0xC3 && s[2] == 2 &&
                     crc32(0, s, 8) == le32(s + 8);
     FZ_CHECK(peek == want_peek, "sb_frame_peek %d, expected %d", peek, want_peek);
     int check = sb_frame_check(s, n, NULL, NULL);
@@ -250,7 +251,7 @@ static void raw(const uint8_t *s, size_t n, uint32_t max_payload, const struct p
 
 struct sent {
     size_t off, size;
-    uint64_t seq, send_ns;
+    uint64_t seq, send_ns, intended_ns;
     uint32_t len;
     int damaged;
 };
@@ -290,9 +291,13 @@ static void roundtrip(struct fz_in *in, uint32_t max_payload, const struct plan 
         }
         seq += fz_u8(in);
         uint64_t send_ns = (uint64_t)fz_u16(in) << 20;
+        uint64_t intended_ns = send_ns - (seq & 0xffff); /* from what is there: no input byte */
         struct sent *f = &sent[nsent++];
-        *f = (struct sent){n, sb_frame_size(len), seq, send_ns, len, (ctl & 0x10) != 0};
-        FZ_CHECK(sb_frame_encode(s + n, sizeof(s) - n, seq, len, send_ns) == f->size, "encode");
+        *f = (struct sent){n, sb_frame_size(len), seq, send_ns, intended_ns, len,
+                           (ctl & 0x10) != 0};
+        FZ_CHECK(sb_frame_encode_paced(s + n, sizeof(s) - n, seq, len, send_ns, intended_ns) ==
+                     f->size,
+                 "encode");
         if (f->damaged) {
             size_t at = fz_scale(in, f->size - 1);
             s[n + at] ^= (uint8_t)(fz_u8(in) | 1u); /* CRC32 catches any one-byte change */
@@ -302,7 +307,7 @@ static void roundtrip(struct fz_in *in, uint32_t max_payload, const struct plan 
         n += f->size;
     }
     /* A sentinel frame last, so the decoder consumes everything before it. */
-    sent[nsent] = (struct sent){n, SB_FRAME_OVERHEAD, SENTINEL_SEQ, 0, 0, 0};
+    sent[nsent] = (struct sent){n, SB_FRAME_OVERHEAD, SENTINEL_SEQ, 0, 0, 0, 0};
     FZ_CHECK(sb_frame_encode(s + n, sizeof(s) - n, SENTINEL_SEQ, 0, 0) == SB_FRAME_OVERHEAD,
              "encode");
     n += SB_FRAME_OVERHEAD;
@@ -327,7 +332,7 @@ static void roundtrip(struct fz_in *in, uint32_t max_payload, const struct plan 
                  f->off);
         const struct seen *g = &res.f[k++];
         FZ_CHECK(g->off == f->off && g->seq == f->seq && g->send_ns == f->send_ns &&
-                     g->len == f->len,
+                     g->intended_ns == f->intended_ns && g->len == f->len,
                  "frame %zu: sent seq %llu len %u at %zu, got seq %llu len %u at %zu", i,
                  (unsigned long long)f->seq, f->len, f->off, (unsigned long long)g->seq, g->len,
                  g->off);

@@ -4,9 +4,11 @@
  * Not part of the build: run it once after changing a target's input
  * layout, then check the files in.
  *
- *   cc -std=c11 -D_GNU_SOURCE -Iimpl/include -Ibench/runner \
- *      tests/fuzz/mkseeds.c bench/runner/frame.c -lz -o /tmp/mkseeds
+ *   cc -std=c11 -D_GNU_SOURCE -Iimpl/include -Ibench/common \
+ *      tests/fuzz/mkseeds.c bench/common/frame.c bench/common/crc.c -lz -o /tmp/mkseeds
  *   /tmp/mkseeds tests/fuzz/corpus
+ *
+ * (The frame seeds were last written for frame version 2.)
  *
  * Each seed spells out its bytes with the layout comment of its target.
  */
@@ -184,7 +186,7 @@ static void frames(const char *dir)
     frame_bytes(2, 64);
     size_t at = len;
     frame_bytes(3, 9);
-    buf[at + 30] ^= 0x40; /* payload damaged: a frame CRC error */
+    buf[at + SB_FRAME_HEADER + 2] ^= 0x40; /* payload damaged: a frame CRC error */
     at = len;
     frame_bytes(4, 3);
     buf[at + 5] ^= 0x01; /* length damaged: a length-check error */

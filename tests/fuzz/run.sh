@@ -57,7 +57,7 @@ sbuf-ops)
     sources="$impl $src/tests/unit/support/sbt_deque.c"
     libs=$impl_libs ;;
 frame)
-    sources="$b/common/frame.c"
+    sources="$b/common/frame.c $b/common/crc.c"
     libs="$(pkg-config --libs zlib) $crc_libs" ;;
 scenario)
     # every bench/ library as bench/CMakeLists.txt globs them: the key

@@ -152,6 +152,53 @@ static void test_uart_1M_rate(void **state)
     uart_rate(1000000); /* 100,000 B/s */
 }
 
+/*
+ * The host changes the rate (serbench device --pty follows its termios): a
+ * saturated UART at 115200 for half a second of model time, then 300 baud
+ * for a second, then 1 Mbaud for half a second: the bytes that crossed the
+ * wire in each span are those spans' rates, to the slot.
+ */
+static void test_uart_rate_follows_host(void **state)
+{
+    (void)state;
+    struct sb_dev_config c = config("uart:115200");
+    c.rx_buffer = 65536;
+    c.read_ahead = 1u << 20;
+    struct sb_dev_model m;
+    assert_int_equal(sb_dev_model_init(&m, &c, T0), 0);
+    size_t size;
+    uint8_t *in = frames(4000, 64, &size); /* 384 KB: more than all three spans carry */
+    push(&m, in, size);
+    struct sink s = {0};
+    run_for(&m, T0, T0 + 500 * MS, &s);
+    uint64_t a = m.st.bytes_in;
+    sb_dev_model_set_uart(&m, 300, 0);
+    run_for(&m, T0 + 500 * MS, T0 + 1500 * MS, &s);
+    uint64_t b = m.st.bytes_in - a;
+    sb_dev_model_set_uart(&m, 1000000, 1);
+    assert_int_equal(m.cfg.baud, 1000000);
+    assert_int_equal(m.cfg.rtscts, 1);
+    run_for(&m, T0 + 1500 * MS, T0 + 2000 * MS, &s);
+    uint64_t d = m.st.bytes_in - a - b;
+    print_message("  115200 for 0.5 s: %llu B; 300 for 1 s: %llu B; 1M for 0.5 s: %llu B\n",
+                  (unsigned long long)a, (unsigned long long)b, (unsigned long long)d);
+    assert_true(a >= 5759 && a <= 5760);  /* 11,520 B/s */
+    assert_true(b >= 29 && b <= 31);      /* 30 B/s */
+    assert_true(d >= 49999 && d <= 50001); /* 100,000 B/s */
+    assert_int_equal(m.st.overrun_bytes, 0);
+    /* A CDC link ignores the host's rate, as the board's does. */
+    struct sb_dev_config u = config("cdc");
+    struct sb_dev_model n;
+    assert_int_equal(sb_dev_model_init(&n, &u, T0), 0);
+    sb_dev_model_set_uart(&n, 300, 0);
+    assert_int_equal(n.cfg.link, SB_DEV_CDC);
+    assert_int_equal(n.t0, T0);
+    sb_dev_model_free(&n);
+    free(in);
+    free(s.buf);
+    sb_dev_model_free(&m);
+}
+
 /* USB full speed: 64-byte packets, at most 19 a 1 ms frame, both directions together. */
 static void test_cdc_frame_budget(void **state)
 {
@@ -449,6 +496,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_uart_115200_rate),
         cmocka_unit_test(test_uart_1M_rate),
+        cmocka_unit_test(test_uart_rate_follows_host),
         cmocka_unit_test(test_cdc_frame_budget),
         cmocka_unit_test(test_uart_overrun_exact),
         cmocka_unit_test(test_uart_rtscts_loses_nothing),

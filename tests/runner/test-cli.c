@@ -34,6 +34,7 @@
 #include "tfile.h"
 #include "csv.h"
 #include "csvread.h"
+#include "histogram.h"
 #include "matrix.h"
 #include "scenario.h"
 #include "sbuf/registry.h"
@@ -409,6 +410,15 @@ static void test_bad_scenario_is_one_line(void **state)
     put("bad2.ini", "[job]\nbuffer = 4 KiB\n");
     const char *a2[] = {"run", "--dry-run", "bad2.ini", NULL};
     expect_error(a2, 2, "bad2.ini:2: buffer = 4 KiB", "accepted: a size");
+    /* A frame that never fits a strategy's buffer: refused before any run,
+     * --dry-run too, and nothing written. */
+    put("unfit.ini", "[global]\nstrategies = all\nduration = 1s\n"
+                     "[big]\nmessage = lognormal:mean=512,sd=2048,max=65536\n"
+                     "buffer = 64KiB\nmax_buffer = 128KiB\n");
+    const char *u1[] = {"run", "--dry-run", "unfit.ini", NULL};
+    expect_error(u1, 2, "unfit.ini:4: [big]: frames up to 65568 bytes", "ring_spsc holds 65536");
+    const char *u2[] = {"run", "unfit.ini", NULL};
+    expect_error(u2, 2, "unfit.ini:4:", "raise buffer to 65568 or more");
     put("none.ini", "[job]\nduration = 1s\n");
     const char *a3[] = {"run", "none.ini", "--filter", "strategy=zzz*", NULL};
     expect_error(a3, 2, "no run left", NULL);
@@ -509,6 +519,42 @@ static void expect_tables_rectangular(const char *md)
     }
 }
 
+/* Row i's hist/<i + 1>.hist reads back, and its histograms say what the
+ * row's latency columns say: both kinds, count to max.  Unpaced rows
+ * (smoke's small and jemalloc) have equal kinds; the bursts of mixed are a
+ * schedule, and their intended-time latencies are never the shorter. */
+static void expect_hist_file(const struct table *t, size_t i)
+{
+    char name[64];
+    snprintf(name, sizeof(name), "out/hist/%zu.hist", i + 1);
+    static struct sb_run_hists h;
+    unsigned long run = 0;
+    char err[512];
+    if (sb_hist_file_read(at(name), &run, &h, err, sizeof(err)) != 0)
+        fail_msg("row %zu: %s", i, err);
+    assert_int_equal(run, i + 1);
+    static const char *const kinds[2] = {"lat_", "lat_int_"};
+    const struct sb_hist *hs[2] = {&h.send, &h.intended};
+    for (int k = 0; k < 2; k++) {
+        struct sb_latency l;
+        sb_hist_summary(hs[k], &l);
+        char col[32];
+        assert_int_equal(l.count, num(t, i, "lat_count"));
+        static const char *const q[] = {"p50_ns", "p99_ns", "p999_ns", "max_ns"};
+        const uint64_t v[] = {l.p50_ns, l.p99_ns, l.p999_ns, l.max_ns};
+        for (int j = 0; j < 4; j++) {
+            snprintf(col, sizeof(col), "%s%s", kinds[k], q[j]);
+            assert_int_equal(v[j], num(t, i, col));
+        }
+    }
+    int paced = strcmp(cell(t, i, "cfg_burst_count"), "0") != 0 ||
+                strtod(cell(t, i, "cfg_rate_per_s"), NULL) > 0;
+    if (!paced)
+        assert_memory_equal(&h.send, &h.intended, sizeof(h.send));
+    else
+        assert_true(num(t, i, "lat_int_p99_ns") >= num(t, i, "lat_p99_ns"));
+}
+
 static void test_smoke_end_to_end(void **state)
 {
     (void)state;
@@ -559,6 +605,7 @@ static void test_smoke_end_to_end(void **state)
         assert_true(strtod(cell(&t, i, "wall_s"), NULL) > 0);
         assert_string_equal(cell(&t, i, "crc_errors"), "0");
         assert_string_equal(cell(&t, i, "seq_gaps"), "0");
+        expect_hist_file(&t, i);
         /* the allocator that served malloc is the one asked for */
         const char *want = cell(&t, i, "allocator");
         const char *seen = cell(&t, i, "allocator_seen");

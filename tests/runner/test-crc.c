@@ -1,7 +1,8 @@
 /*
  * test-crc.c - the frames' CRC-32 (crc.h) is zlib's, bit for bit: every
  * length 0..4096 at several alignments, in one call and continued from a
- * split point (the decoder continues across a buffer's two spans).
+ * split point (the decoder continues across a buffer's two spans); and the
+ * inline 8-byte CRC of the length check.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,6 +42,26 @@ static void test_equals_zlib_every_length_and_alignment(void **state)
         }
 }
 
+/* The length check's inline 8-byte CRC (slicing by 8) is zlib's too. */
+static void test_eight_bytes_equal_zlib(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < 200000; i++) {
+        uint8_t b[8];
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint64_t w = i < 256 ? (uint64_t)i << (8 * (i % 8)) : x; /* single bytes first */
+        for (int k = 0; k < 8; k++)
+            b[k] = (uint8_t)(w >> (8 * k));
+        uint32_t want = (uint32_t)crc32(0, b, 8);
+        if (sb_crc32_8(b) != want || sb_crc32_u64(w) != want)
+            fail_msg("%016llx: %08x / %08x, zlib %08x", (unsigned long long)w, sb_crc32_8(b),
+                     sb_crc32_u64(w), want);
+    }
+}
+
 static void test_known_value(void **state)
 {
     (void)state;
@@ -53,6 +74,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_equals_zlib_every_length_and_alignment),
+        cmocka_unit_test(test_eight_bytes_equal_zlib),
         cmocka_unit_test(test_known_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -80,6 +80,7 @@ static void drain(struct sb_decoder *d, const struct sbuf_span v[2], size_t *pos
             assert_true(t->good < 64);
             t->seq[t->good++] = f.seq;
             assert_int_equal(f.send_ns, 1000 + f.seq);
+            assert_int_equal(f.intended_ns, f.send_ns); /* sb_frame_encode: not paced */
             if (!sb_payload_check(f.seq, f.payload, f.len))
                 t->payload_ok = 0;
         } else if (ev == SB_FRAME_CRC_ERROR) {
@@ -171,15 +172,23 @@ static void test_restamp(void **state)
 {
     (void)state;
     uint8_t buf[SB_FRAME_OVERHEAD + 40];
-    size_t n = sb_frame_encode(buf, sizeof(buf), 9, 40, 5);
-    sb_frame_restamp(buf, 1000 + 9); /* what drain expects for seq 9 */
+    size_t n = sb_frame_encode_paced(buf, sizeof(buf), 9, 40, 5, 3);
+    sb_frame_restamp(buf, 1000 + 9, 7);
     struct sb_decoder d;
     assert_int_equal(sb_decoder_init(&d, 64), SBUF_OK);
-    size_t pos;
-    struct tally t = decode_all(&d, buf, n, &pos);
-    assert_int_equal(t.good, 1);
-    assert_int_equal(t.seq[0], 9);
-    assert_true(t.payload_ok);
+    /* good, with both times as restamped, in the frame's own bytes (frame.h's table) */
+    struct sb_frame f;
+    struct sbuf_span v[2] = {{buf, n}, {NULL, 0}};
+    size_t pos = 0;
+    assert_int_equal(sb_decoder_next(&d, v, &pos, &f), SB_FRAME_GOOD);
+    assert_int_equal(pos, n);
+    assert_int_equal(f.seq, 9);
+    assert_true(sb_payload_check(9, f.payload, f.len));
+    assert_int_equal(f.send_ns, 1009);
+    assert_int_equal(f.intended_ns, 7);
+    assert_int_equal(buf[20], 1009 & 0xff);
+    assert_int_equal(buf[21], 1009 >> 8);
+    assert_int_equal(buf[28], 7);
     sb_decoder_free(&d);
 }
 

@@ -156,6 +156,88 @@ static void test_filter_errors(void **state)
     assert_null(m.cells);
 }
 
+/* Loads text as dir/name and expands it; the error (if any) in err. */
+static int expand_text(const char *name, const char *text, struct sb_err *err)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    struct sb_scenario *s;
+    if (sb_scenario_load(path, &s, err) < 0)
+        fail_msg("%s", err->msg);
+    struct sb_matrix m;
+    int rc = sb_matrix_expand(&s, 1, NULL, &m, err);
+    if (rc == 0)
+        sb_matrix_free(&m);
+    sb_scenario_free(s);
+    return rc;
+}
+
+/*
+ * The issue's case: the scenario check passes (max_buffer is larger than
+ * the frame) but ring_spsc's buffer is 64 KiB whatever max_buffer says.
+ * Refused when the matrix is built, naming the job's file and line, the
+ * frame, each strategy's real capacity and what to change.
+ */
+static void test_unfit_frame_refused(void **state)
+{
+    (void)state;
+    struct sb_err err = {0};
+    assert_int_equal(expand_text("unfit.ini",
+                                 "[global]\nduration = 1s\n\n"
+                                 "[big]\nstrategies = ring_spsc, adaptive, jack\n"
+                                 "message = lognormal:mean=512,sd=2048,max=65536\n"
+                                 "buffer = 64KiB\nmax_buffer = 128KiB\n",
+                                 &err),
+                     -1);
+    assert_int_equal(err.code, SB_EXIT_USAGE);
+    assert_non_null(strstr(err.msg, "unfit.ini:4: [big]"));
+    assert_non_null(strstr(err.msg, "frames up to 65568 bytes"));
+    assert_non_null(strstr(err.msg, "ring_spsc holds 65536 bytes"));
+    assert_non_null(strstr(err.msg, "raise buffer to 65568"));
+    /* adaptive grows to 128 KiB and jack rounds 64 KiB up to 131071: they fit */
+    assert_null(strstr(err.msg, "adaptive"));
+    assert_null(strstr(err.msg, "jack"));
+
+    /* overflow = drop never waits: nothing to refuse; nor is a fitting job. */
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(expand_text("drop.ini",
+                                 "[big]\nstrategies = all\nduration = 1s\noverflow = drop\n"
+                                 "message = fixed:65536\nbuffer = 64KiB\nmax_buffer = 128KiB\n"
+                                 "[fits]\nstrategies = all\nduration = 1s\n"
+                                 "message = fixed:65504\nbuffer = 64KiB\n",
+                                 &err),
+                     0);
+}
+
+/* Only the strategies the filters leave are held to it. */
+static void test_unfit_filtered_out(void **state)
+{
+    (void)state;
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/f.ini", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("[big]\nstrategies = ring_spsc, jack\nduration = 1s\n"
+          "message = fixed:65536\nbuffer = 64KiB\nmax_buffer = 128KiB\n",
+          f);
+    fclose(f);
+    struct sb_scenario *s;
+    struct sb_err err = {0};
+    assert_int_equal(sb_scenario_load(path, &s, &err), 0);
+    struct sb_matrix_opts o = {.filters = {"strategy=jack"}, .nfilters = 1};
+    struct sb_matrix m;
+    assert_int_equal(sb_matrix_expand(&s, 1, &o, &m, &err), 0);
+    assert_int_equal(m.n, 1);
+    sb_matrix_free(&m);
+    assert_int_equal(sb_matrix_expand(&s, 1, NULL, &m, &err), -1);
+    assert_non_null(strstr(err.msg, "ring_spsc holds 65536 bytes"));
+    sb_scenario_free(s);
+}
+
 static void test_seeds(void **state)
 {
     (void)state;
@@ -191,6 +273,8 @@ int main(void)
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_filter_errors),
         cmocka_unit_test(test_seeds),
+        cmocka_unit_test(test_unfit_frame_refused),
+        cmocka_unit_test(test_unfit_filtered_out),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -132,12 +132,15 @@ static void test_tables(void **state)
     struct sb_run_result res[7];
     make_cell(&cells[0], &mem, "ring_spsc");
     res[0] = ok_run(500e6, 1000);
-    /* echo: two repeats of one strategy (median 80 %, 1.25x) and a failure */
+    /* echo: two repeats of one strategy, each with the ceilings measured
+     * just before it: 19 of 20 MB/s (95 %) and 21 of 30 MB/s (70 %), a
+     * ratio per pair whose median is 82.5 % (where the ratio of the medians
+     * would be 80 %); 1.20x and 1.30x the raw round trip; and a failure */
     for (int i = 1; i <= 2; i++) {
         make_cell(&cells[i], &echo, "ring_spsc");
         res[i] = ok_run(i == 1 ? 19e6 : 21e6, i == 1 ? 48000 : 52000);
         res[i].ceiling_bytes_per_s = 100e6;
-        res[i].ceiling_echo_bytes_per_s = 25e6;
+        res[i].ceiling_echo_bytes_per_s = i == 1 ? 20e6 : 30e6;
         res[i].ceiling_rtt_p50_ns = 40000;
     }
     make_cell(&cells[3], &echo, "bip");
@@ -169,12 +172,14 @@ static void test_tables(void **state)
     free(s);
 
     s = section(md, "echojob");
-    expect_in(s, "one-way 100.0 MB/s, echo loop 25.0 MB/s");
+    expect_in(s, "measured just before each run (medians over the job's 3 runs, min-max): "
+                 "one-way 100.0 MB/s, echo loop 25.0 MB/s (20.0-30.0), echo round trip p50 "
+                 "40 us (40 us-40 us)");
     expect_in(s, "| MB/s | interval | MB/CPU-s | % of echo ceiling | msgs/s | dropped | p50 | "
                  "RTT p50 / raw | p99 |");
     /* two repeats, 19 and 21 MB/s: median 20, interval min-max; no CPU figures: "-" */
-    expect_in(s, "| 1 | ring_spsc | glibc | ok | 20.0 | 19.0-21.0 | - | 80.0 % |");
-    expect_in(s, "| 1.25x |");
+    expect_in(s, "| 1 | ring_spsc | glibc | ok | 20.0 | 19.0-21.0 | - | 82.5 % (70.0-95.0) |");
+    expect_in(s, "| 1.25x (1.20-1.30) |");
     expect_in(s, "| - | bip | glibc | failed: integrity: 1 CRC error | - | - | - | - | - | - | - |");
     assert_null(strstr(s, "dev "));
     free(s);

@@ -374,7 +374,7 @@ static void test_short_views(void **state)
     narrowed = 0;
     run_ok(&p, &r, "peephole");
     assert_int_equal(r.msgs_recv, 3000);
-    /* frames up to 332 bytes came through a 100-byte view: sbuf_peek did it */
+    /* frames up to 340 bytes came through a 100-byte view: sbuf_peek did it */
     assert_true(narrowed > 0);
 }
 
@@ -466,7 +466,7 @@ static void test_refusals(void **state)
     assert_int_equal(sb_workload_run(&p, &r, NULL, NULL, NULL), SBUF_EINVAL);
 
     p = params("ring_spsc");
-    p.buffer = 64; /* block mode, frames up to 232 bytes: would wait forever */
+    p.buffer = 64; /* block mode, frames up to 240 bytes: would wait forever */
     assert_int_equal(sb_workload_run(&p, &r, NULL, NULL, NULL), SBUF_ERANGE);
 
     assert_int_equal(sb_workload_run(NULL, &r, NULL, NULL, NULL), SBUF_EINVAL);

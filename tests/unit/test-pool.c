@@ -5,6 +5,11 @@
  * pool promises (pool_fixed's caller storage, the size classes, pool_malloc
  * being unbounded).
  *
+ * A pool with SBUF_POOL_CAP_ONE_THREAD (pool_local) runs the two-thread
+ * cases too, with every pool call under one mutex: the caller serialising
+ * its calls is that pool's contract, so those cases prove that it keeps no
+ * per-thread state and that the caller's lock is all it needs.
+ *
  * Knobs: SERBENCH_STRATEGY=pool_fixed,... selects pools;
  * SERBENCH_POOL_BLOCKS sets the two-thread test's block count (default 1e6).
  */
@@ -96,6 +101,41 @@ static void put_ok(struct sbuf_pool *p, void *b)
 {
     int rc = sbuf_pool_put(p, b);
     SBT_CHECK(rc == SBUF_OK, "put %p: %d (%s)", b, rc, sbuf_strerror(rc));
+}
+
+/*
+ * Calls from several threads: direct for a thread-safe pool, under lock for
+ * one whose calls must not overlap (SBUF_POOL_CAP_ONE_THREAD).
+ */
+struct mt_pool {
+    struct sbuf_pool *pool;
+    pthread_mutex_t *lock; /* NULL: the pool is thread-safe */
+};
+
+static struct mt_pool mt_wrap(const struct sbuf_pool_ops *ops, struct sbuf_pool *p,
+                              pthread_mutex_t *lock)
+{
+    return (struct mt_pool){p, (ops->caps & SBUF_POOL_CAP_ONE_THREAD) ? lock : NULL};
+}
+
+static void *mt_get(struct mt_pool m, size_t size)
+{
+    if (m.lock)
+        pthread_mutex_lock(m.lock);
+    void *b = sbuf_pool_get(m.pool, size);
+    if (m.lock)
+        pthread_mutex_unlock(m.lock);
+    return b;
+}
+
+static int mt_put(struct mt_pool m, void *block)
+{
+    if (m.lock)
+        pthread_mutex_lock(m.lock);
+    int rc = sbuf_pool_put(m.pool, block);
+    if (m.lock)
+        pthread_mutex_unlock(m.lock);
+    return rc;
 }
 
 /* Takes every block the pool has (blocks_total of them, size 1 each). */
@@ -451,7 +491,7 @@ struct queue {
 };
 
 struct duo {
-    struct sbuf_pool *pool;
+    struct mt_pool pool;
     struct queue q;
     size_t blocks;
     size_t window; /* at most this many blocks in the queue */
@@ -469,7 +509,7 @@ static void *getter(void *arg)
             sched_yield();
         size_t n = 16 + i % (STD_BLOCK - 15);
         uint8_t *b;
-        while (!(b = sbuf_pool_get(d->pool, n))) {
+        while (!(b = mt_get(d->pool, n))) {
             d->get_calls++;
             sched_yield();
         }
@@ -498,7 +538,7 @@ static void *putter(void *arg)
         memcpy(&y, b + n - sizeof(y), sizeof(y));
         if (x != i || y != i)
             d->bad++;
-        if (sbuf_pool_put(d->pool, b) != SBUF_OK)
+        if (mt_put(d->pool, b) != SBUF_OK)
             d->bad++;
         /* Release: we are done with the slot. */
         atomic_store_explicit(&d->q.tail, tail + 1, memory_order_release);
@@ -511,7 +551,8 @@ static void run_duo(const struct sbuf_pool_ops *ops, int on_exhaust, size_t bloc
     struct sbuf_pool_config cfg = std_cfg(on_exhaust);
     struct duo *d = calloc(1, sizeof(*d));
     SBT_CHECK(d, "calloc");
-    d->pool = tp_create(ops, &cfg);
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    d->pool = mt_wrap(ops, tp_create(ops, &cfg), &lock);
     d->blocks = blocks;
     d->window = window;
     atomic_init(&d->q.head, 0);
@@ -521,9 +562,9 @@ static void run_duo(const struct sbuf_pool_ops *ops, int on_exhaust, size_t bloc
     SBT_CHECK(pthread_create(&g, NULL, getter, d) == 0, "thread");
     pthread_join(g, NULL);
     pthread_join(p, NULL);
-    struct sbuf_pool_stats s = st(d->pool);
+    struct sbuf_pool_stats s = st(d->pool.pool);
     size_t bad = d->bad, calls = d->get_calls;
-    tp_destroy(d->pool);
+    tp_destroy(d->pool.pool);
     free(d);
     SBT_CHECK(bad == 0, "%zu blocks came through wrong or were refused", bad);
     SBT_CHECK(s.hits + s.fallbacks == blocks, "hits %llu + fallbacks %llu != %zu",
@@ -559,7 +600,7 @@ static void two_threads_fallback(const struct sbuf_pool_ops *ops)
 
 /* Two threads put the same block at the same moment: exactly one wins. */
 struct racer {
-    struct sbuf_pool *pool;
+    struct mt_pool pool;
     void *block;
     pthread_barrier_t *go;
     int rc;
@@ -569,7 +610,7 @@ static void *race_put(void *arg)
 {
     struct racer *r = arg;
     pthread_barrier_wait(r->go);
-    r->rc = sbuf_pool_put(r->pool, r->block);
+    r->rc = mt_put(r->pool, r->block);
     return NULL;
 }
 
@@ -579,6 +620,8 @@ static void racing_double_put(const struct sbuf_pool_ops *ops)
     struct sbuf_pool *p = tp_create(ops, &cfg);
     pthread_barrier_t go;
     pthread_barrier_init(&go, NULL, 2);
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    struct mt_pool m = mt_wrap(ops, p, &lock);
     size_t t = (size_t)st(p).blocks_total;
     for (int round = 0; round < 500; round++) {
         /* every few rounds a fallback block: hold all pool blocks first */
@@ -586,7 +629,7 @@ static void racing_double_put(const struct sbuf_pool_ops *ops)
         size_t nheld = round % 5 == 0 ? drain(p, held, 64) : 0;
         void *b = sbuf_pool_get(p, 1);
         SBT_CHECK(b, "get");
-        struct racer r1 = {p, b, &go, 1}, r2 = {p, b, &go, 1};
+        struct racer r1 = {m, b, &go, 1}, r2 = {m, b, &go, 1};
         pthread_t t1, t2;
         pthread_create(&t1, NULL, race_put, &r1);
         pthread_create(&t2, NULL, race_put, &r2);
@@ -637,6 +680,68 @@ static void fixed_config(const struct sbuf_pool_ops *ops)
     put_ok(p, a);
     put_ok(p, b);
     tp_destroy(p);
+}
+
+/*
+ * pool_local: LIFO reuse through its unlinked top, double puts of the top
+ * and of listed blocks, and every 16-byte offset in and around the slab
+ * refused unless it is a block that is out, for strides that are a power
+ * of two and that are not (192 = 3 x 64 exercises the exact division).
+ */
+static void local_checks(const struct sbuf_pool_ops *ops)
+{
+    (void)ops;
+    const struct sbuf_pool_ops *lo = sbuf_pool_registry_find("pool_local");
+    SBT_CHECK(lo, "pool_local not registered");
+    SBT_CHECK(lo->caps & SBUF_POOL_CAP_ONE_THREAD, "pool_local not marked one-thread");
+    static const size_t block_sizes[] = {1, 64, 100, 192, 1000};
+    for (size_t bs = 0; bs < sizeof(block_sizes) / sizeof(block_sizes[0]); bs++) {
+        struct sbuf_pool_config cfg = std_cfg(SBUF_EXHAUST_REFUSE);
+        cfg.block_size = block_sizes[bs];
+        cfg.blocks = 5;
+        struct sbuf_pool *p = tp_create(lo, &cfg);
+        uint8_t *b[5];
+        for (int i = 0; i < 5; i++)
+            b[i] = sbuf_pool_get(p, cfg.block_size);
+        size_t stride = (size_t)(b[1] - b[0]);
+        SBT_CHECK(stride % 64 == 0 && stride >= cfg.block_size && stride < cfg.block_size + 64,
+                  "block %zu: stride %zu", cfg.block_size, stride);
+        for (int i = 1; i < 5; i++)
+            SBT_CHECK(b[i] == b[0] + (size_t)i * stride, "block %d of %zu not in order", i,
+                      cfg.block_size);
+        SBT_CHECK(sbuf_pool_get(p, 1) == NULL, "a sixth block");
+        /* b[1] and b[3] back: b[3] is the top, b[1] in the list */
+        put_ok(p, b[1]);
+        put_ok(p, b[3]);
+        SBT_CHECK(sbuf_pool_put(p, b[3]) == SBUF_EDOUBLE, "double put of the top");
+        SBT_CHECK(sbuf_pool_put(p, b[1]) == SBUF_EDOUBLE, "double put of a listed block");
+        /* every 16-byte step from one stride below the slab to one past it
+         * (integers: such a pointer may lie outside any object) */
+        uintptr_t lo_end = (uintptr_t)b[0] - stride, hi_end = (uintptr_t)b[4] + 2 * stride;
+        for (uintptr_t q = lo_end; q < hi_end; q += 16) {
+            if (q == (uintptr_t)b[0] || q == (uintptr_t)b[2] || q == (uintptr_t)b[4])
+                continue; /* out: a put would succeed */
+            int want = (q == (uintptr_t)b[1] || q == (uintptr_t)b[3]) ? SBUF_EDOUBLE
+                                                                      : SBUF_EFOREIGN;
+            int rc = sbuf_pool_put(p, (void *)q);
+            SBT_CHECK(rc == want, "block %zu: put of slab%+lld gave %d, not %d", cfg.block_size,
+                      (long long)(q - (uintptr_t)b[0]), rc, want);
+        }
+        /* LIFO: the last block put is the next one got */
+        SBT_CHECK(sbuf_pool_get(p, 1) == b[3], "top not reused first");
+        SBT_CHECK(sbuf_pool_get(p, 1) == b[1], "list not popped next");
+        SBT_CHECK(sbuf_pool_get(p, 1) == NULL, "a block past exhaustion");
+        for (int i = 0; i < 5; i++)
+            put_ok(p, b[i]);
+        struct sbuf_pool_stats s = st(p);
+        SBT_CHECK(s.in_use == 0 && s.blocks_free == 5 && s.peak_in_use == 5 && s.hits == 7 &&
+                      s.misses == 2,
+                  "in_use %llu free %llu peak %llu hits %llu misses %llu",
+                  (unsigned long long)s.in_use, (unsigned long long)s.blocks_free,
+                  (unsigned long long)s.peak_in_use, (unsigned long long)s.hits,
+                  (unsigned long long)s.misses);
+        tp_destroy(p);
+    }
 }
 
 static void sizeclass_classes(const struct sbuf_pool_ops *ops)
@@ -748,6 +853,7 @@ static const struct pool_case per_pool[] = {
 
 static const struct pool_case one_pool[] = {
     {"pool_fixed", fixed_config},
+    {"pool_local", local_checks},
     {"pool_sizeclass", sizeclass_classes},
     {"pool_malloc", malloc_unbounded},
 };

@@ -5,7 +5,10 @@
  * Threading: get may be called from one thread and put from another at the
  * same time (the chunks strategy's producer takes blocks, its consumer gives
  * them back).  pool_fixed and pool_sizeclass allow one getting thread and
- * any number of putting threads; pool_malloc is safe from any number of threads.
+ * any number of putting threads; pool_malloc is safe from any number of
+ * threads.  A pool with SBUF_POOL_CAP_ONE_THREAD (pool_local) is not: one
+ * thread at a time may call it, the caller's own lock or hand-off ordering
+ * every call before the next; in return it uses no atomic instruction.
  *
  * put checks what it is given: a block put back twice is SBUF_EDOUBLE, one
  * the pool never handed out is SBUF_EFOREIGN; either is counted in errors
@@ -49,10 +52,18 @@ struct sbuf_pool_stats {
 
 struct sbuf_pool;
 
+/* Pool capability flags, beside SBUF_CAP_STATIC (sbuf.h) in ops->caps. */
+enum {
+    /* get, put and stats from one thread at a time (the caller serialises
+     * them); double and foreign puts are still refused. */
+    SBUF_POOL_CAP_ONE_THREAD = 1u << 16,
+};
+
 struct sbuf_pool_ops {
     const char *name;
     const char *summary;
-    unsigned caps; /* SBUF_CAP_STATIC where a caller-storage create works */
+    unsigned caps; /* SBUF_CAP_STATIC where a caller-storage create works;
+                      SBUF_POOL_CAP_ONE_THREAD where calls must not overlap */
     int (*create)(const struct sbuf_pool_config *cfg, struct sbuf_pool **out);
     void (*destroy)(struct sbuf_pool *p);
     size_t (*storage_size)(const struct sbuf_pool_config *cfg);
