@@ -416,9 +416,9 @@ static void test_bad_scenario_is_one_line(void **state)
                      "[big]\nmessage = lognormal:mean=512,sd=2048,max=65536\n"
                      "buffer = 64KiB\nmax_buffer = 128KiB\n");
     const char *u1[] = {"run", "--dry-run", "unfit.ini", NULL};
-    expect_error(u1, 2, "unfit.ini:4: [big]: frames up to 65568 bytes", "ring_spsc holds 65536");
+    expect_error(u1, 2, "unfit.ini:4: [big]: frames up to 65576 bytes", "ring_spsc holds 65536");
     const char *u2[] = {"run", "unfit.ini", NULL};
-    expect_error(u2, 2, "unfit.ini:4:", "raise buffer to 65568 or more");
+    expect_error(u2, 2, "unfit.ini:4:", "raise buffer to 65576 or more");
     put("none.ini", "[job]\nduration = 1s\n");
     const char *a3[] = {"run", "none.ini", "--filter", "strategy=zzz*", NULL};
     expect_error(a3, 2, "no run left", NULL);

