@@ -9,6 +9,7 @@
 
 #include "cells.h"
 #include "commands.h"
+#include "hgrm.h"
 #include "page.h"
 #include "plots.h"
 #include "resultdir.h"
@@ -23,7 +24,9 @@ static int report_one(const char *dir, int quiet)
     }
     sb_dirinfo_free(&d);
     struct sb_plots_made made;
-    if (sb_cells_write(dir, &err) < 0 || sb_plots_make(dir, &made, &err) < 0 ||
+    size_t nh = 0;
+    if (sb_cells_write(dir, &err) < 0 || sb_hgrm_dir(dir, &nh, &err) < 0 ||
+        sb_plots_make(dir, &made, &err) < 0 ||
         sb_page_write(dir, &err) < 0) {
         sb_warnf("report: %s", err.msg);
         return err.code ? err.code : SB_EXIT_FAILED;
@@ -31,8 +34,10 @@ static int report_one(const char *dir, int quiet)
     if (made.no_gnuplot)
         sb_warnf("report: %s: no plots: %s", dir, made.why);
     if (!quiet)
-        fprintf(stderr, "serbench: %s/: cells.csv, %zu plots in plots/ (PNG and SVG), index.html\n",
-                dir, made.n);
+        fprintf(stderr,
+                "serbench: %s/: cells.csv, %zu .hgrm files in hgrm/, %zu plots in plots/ (PNG and "
+                "SVG), index.html\n",
+                dir, nh, made.n);
     return made.no_gnuplot ? SB_EXIT_MISSING : SB_EXIT_OK;
 }
 
@@ -72,7 +77,9 @@ const struct sb_command sb_cmd_report = {
     .usage = "serbench report DIR... [--quiet]",
     .summary = "make a result directory's cells.csv, plots/ and index.html again",
     .help =
-        "For each result directory: cells.csv again from runs.csv, plots/ with gnuplot\n"
+        "For each result directory: cells.csv again from runs.csv, hgrm/ (each cell's\n"
+        "latency percentiles in HdrHistogram's format, from the runs' hist/ files),\n"
+        "plots/ with gnuplot\n"
         "(PNG and SVG a plot, its script <stem>.gp and plots/index.tsv), and index.html,\n"
         "the page that shows the summary, the plots, the memory report and env.json.\n"
         "serbench run does the same when a suite ends; this remakes them for any\n"

@@ -26,7 +26,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cells.h"
+#include "diag.h"
 #include "histogram.h"
+#include "runsread.h"
 
 #define SB_HGRM_TICKS_PER_HALF 5
 
@@ -39,5 +42,25 @@ int sb_hgrm_write(FILE *out, const struct sb_hist *h);
  * stored (at most cap).
  */
 size_t sb_hgrm_points(const struct sb_hist *h, double *x, double *y, size_t cap);
+
+/*
+ * A cell's histograms: the send and intended histograms of its ok,
+ * unstarved runs (dir/hist/<row>.hist, histogram.h) merged, which is
+ * exactly the histogram of all their samples.  1 when every such run has
+ * its file, 0 when the cell has none or some are missing (older result
+ * directories: then nothing is merged), -1 with err (exit 2) for a damaged
+ * file.
+ */
+int sb_cell_hists(const char *dir, const struct sb_runs *r, const struct sb_cellstat *c,
+                  struct sb_run_hists *out, struct sb_err *err);
+
+/*
+ * dir/hgrm/: for each cell with histograms, <job>-<strategy>-<allocator>.hgrm
+ * (latency from the send time) and <...>.intended.hgrm (from the intended
+ * send time; the two are the same for an unpaced job), the scenario's name
+ * first when the directory holds several.  Earlier .hgrm files there are
+ * removed.  The files written into *n.  -1 with err.
+ */
+int sb_hgrm_dir(const char *dir, size_t *n, struct sb_err *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cells.h"
+#include "hgrm.h"
 #include "plots.h"
 #include "resultdir.h"
 #include "runsread.h"
@@ -142,6 +143,7 @@ void sb_plot_stem(const char *name, char *out, size_t len)
 /* ---- writing scripts ----------------------------------------------------------- */
 
 struct plotset {
+    const char *dir;       /* the result directory */
     const char *plotdir;
     FILE *index;           /* plots/index.tsv */
     char **scripts;        /* the .gp files made, for one gnuplot run */
@@ -496,28 +498,74 @@ static int plot_latency(struct plotset *ps, const struct sb_runs *r, const struc
     FILE *f = script_open(ps, stem);
     if (!f)
         return -1;
-    char plot[8192] = "plot ";
-    size_t lines = 0;
+    char plot[16384] = "plot ";
+    size_t lines = 0, from_hist = 0, from_csv = 0;
     double xmax = 10;
+    const struct sb_cellstat *c0 = &cells[j->cells[0]];
+    int paced = num(first_value(r, c0, "cfg_rate_per_s")) > 0 ||
+                num(first_value(r, c0, "cfg_burst_count")) > 0;
+    struct sb_run_hists *h = malloc(sizeof(*h));
+    double *x = malloc(2 * 512 * sizeof(*x)), *y = x ? x + 512 : NULL;
+    if (!h || !x) {
+        free(h), free(x), fclose(f);
+        return -1;
+    }
     for (size_t i = 0; i < j->ncells; i++) {
         const struct sb_cellstat *c = &cells[j->cells[i]];
-        double x[5], y[5];
+        char label[160], q[200] = "";
+        cell_label(c, alloc, label, sizeof(label));
+        sb_gp_quote(label, q, sizeof(q));
+        struct sb_err e = {0};
+        int got = sb_cell_hists(ps->dir, r, c, h, &e);
+        if (got < 0)
+            sb_warnf("%s (the latency plot uses runs.csv's percentiles)", e.msg);
+        /* from the merged histograms: every row of the .hgrm; the intended
+         * send time's too (dashed) for a paced job, where they differ */
+        for (int kind = 0; got > 0 && kind < 1 + paced; kind++) {
+            const struct sb_hist *hh = kind ? &h->intended : &h->send;
+            size_t n = sb_hgrm_points(hh, x, y, 512);
+            if (n == 0)
+                continue;
+            fprintf(f, "$c%zu%s << EOD\n", i, kind ? "i" : "");
+            for (size_t k = 0; k < n; k++)
+                fprintf(f, "%.6g %.6g\n", x[k], y[k] / 1e3);
+            fputs("EOD\n", f);
+            xmax = fmax(xmax, x[n - 1]);
+            size_t o = strlen(plot);
+            if (kind) {
+                char l2[200], q2[240] = "";
+                snprintf(l2, sizeof(l2), "%.150s, intended send", label);
+                sb_gp_quote(l2, q2, sizeof(q2));
+                snprintf(plot + o, sizeof(plot) - o,
+                         ", $c%zui using 1:2 with lines lw 2 dt 2 lc %zu title %s", i, i + 1, q2);
+            } else {
+                snprintf(plot + o, sizeof(plot) - o,
+                         "%s$c%zu using 1:2 with lines lw 2 lc %zu title %s", lines ? ", " : "",
+                         i, i + 1, q);
+            }
+            lines++;
+        }
+        if (got > 0) {
+            from_hist++;
+            continue;
+        }
         size_t n = spectrum_points(r, c, x, y);
         if (n == 0)
             continue;
+        from_csv++;
         fprintf(f, "$c%zu << EOD\n", i);
         for (size_t k = 0; k < n; k++)
             fprintf(f, "%.6g %.6g\n", x[k], y[k]);
         fputs("EOD\n", f);
         xmax = fmax(xmax, x[n - 1]);
-        char label[160], q[200] = "";
-        cell_label(c, alloc, label, sizeof(label));
-        sb_gp_quote(label, q, sizeof(q));
         size_t o = strlen(plot);
-        snprintf(plot + o, sizeof(plot) - o, "%s$c%zu using 1:2 with linespoints lw 2 title %s",
-                 lines ? ", " : "", i, q);
+        snprintf(plot + o, sizeof(plot) - o,
+                 "%s$c%zu using 1:2 with linespoints lw 2 lc %zu title %s", lines ? ", " : "", i,
+                 i + 1, q);
         lines++;
     }
+    free(h);
+    free(x);
     if (!lines)
         snprintf(plot, sizeof(plot), "set label 2 'no latency recorded (every run failed or "
                                      "was starved)' at graph 0.5, graph 0.5 center\nunset "
@@ -538,10 +586,17 @@ static int plot_latency(struct plotset *ps, const struct sb_runs *r, const struc
     snprintf(caption, sizeof(caption),
              "The latency spectrum as HdrHistogram plots it: x is 1/(1-p) on a log axis, so "
              "each step right is a tenth of the messages; the last point of each line is the "
-             "largest latency, at 1/(1-p) = the number of samples. Points: the medians over "
-             "the cell's ok, unstarved repeats of runs.csv's p50, p90, p99, p99.9 and max "
-             "(%s).",
-             latency_words(r, &cells[j->cells[0]]));
+             "largest latency, at 1/(1-p) = the number of samples (%s).%s%s%s",
+             latency_words(r, c0),
+             from_hist ? " Lines: every percentile row of the cell's repeats' histograms "
+                         "merged (hist/, the same rows as hgrm/)."
+                       : "",
+             from_hist && paced ? " Dashed: the same from each message's intended send "
+                                  "time, which counts the time a message waited to be sent."
+                                : "",
+             from_csv ? " Points: the medians over the cell's ok, unstarved repeats of "
+                        "runs.csv's p50, p90, p99, p99.9 and max (no histograms in hist/)."
+                      : "");
     return script_close(ps, f, stem, plot, 900, 480, jt, "latency", title, caption);
 }
 
@@ -598,6 +653,7 @@ static int plot_load(struct plotset *ps, const struct sb_runs *r, const struct j
                 snprintf(labels[nl++], sizeof(labels[0]), "%s", label);
         }
     }
+    unsigned char has[64][4] = {{0}}; /* series s has a figure in panel k */
     for (size_t s = 0; s < nl; s++) {
         fprintf(f, "$s%zu << EOD\n", s);
         for (size_t j = first; j < njobs; j++) {
@@ -620,7 +676,15 @@ static int plot_load(struct plotset *ps, const struct sb_runs *r, const struct j
                     continue;
                 xmin = fmin(xmin, rate);
                 xmax = fmax(xmax, rate);
-                fprintf(f, "%.6g %.6g %.6g %.6g %.6g\n", rate, v[0], v[1], v[2], v[3]);
+                fprintf(f, "%.6g", rate);
+                for (int k = 0; k < 4; k++) {
+                    has[s][k] |= isfinite(v[k]) && v[k] > 0;
+                    if (isfinite(v[k]) && v[k] > 0)
+                        fprintf(f, " %.6g", v[k]);
+                    else
+                        fputs(" ?", f); /* no figure (failed or starved): a gap */
+                }
+                fputc('\n', f);
             }
         }
         fputs("EOD\n", f);
@@ -651,17 +715,21 @@ static int plot_load(struct plotset *ps, const struct sb_runs *r, const struct j
                                   "set title 'achieved against offered (dashed: all of it)'\n"
                                   "set ylabel 'achieved (messages/s)'\nset format y '%%.0s%%c'\n"
                                   "set yrange [%.6g:%.6g]\nplot x with lines dt 2 lc rgb "
-                                  "'#777777' notitle, ",
+                                  "'#777777' notitle",
                                   xmin / 1.3, xmax * 1.3);
+        size_t drawn = 0;
         for (size_t s = 0; s < nl && o < sizeof(plot); s++) {
+            if (!has[s][k])
+                continue;
             char lq[200] = "";
             sb_gp_quote(labels[s], lq, sizeof(lq));
             o += (size_t)snprintf(plot + o, sizeof(plot) - o,
                                   "%s$s%zu using 1:%d with linespoints lw 2 lc %zu title %s",
-                                  s ? ", " : "", s, k + 2, s + 1, k == 0 ? lq : "''");
+                                  drawn || k == 3 ? ", " : "", s, k + 2, s + 1, lq);
+            drawn++;
         }
-        if (!nl && o < sizeof(plot))
-            o += (size_t)snprintf(plot + o, sizeof(plot) - o, "[1:10][1:10] -1 notitle");
+        if (!drawn && k < 3 && o < sizeof(plot)) /* panel 4 always has its dashed line */
+            o += (size_t)snprintf(plot + o, sizeof(plot) - o, "[][1:10] 1/0 notitle");
         if (o < sizeof(plot))
             o += (size_t)snprintf(plot + o, sizeof(plot) - o, "\n");
     }
@@ -766,6 +834,7 @@ int sb_plots_make(const char *dir, struct sb_plots_made *made, struct sb_err *er
     char plotdir[PATH_MAX];
     snprintf(plotdir, sizeof(plotdir), "%s/plots", dir);
     ps.plotdir = plotdir;
+    ps.dir = dir;
     int rc = -1;
     if (sb_cells_compute(&r, &cells, &ncells) < 0 ||
         collect_jobs(cells, ncells, &jobs, &njobs) < 0) {

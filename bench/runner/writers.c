@@ -89,6 +89,16 @@ static int cells_close(struct sb_results *res, struct sb_err *err)
 
 /* ---- after the suite: plots/, index.html, the history ------------------------ */
 
+static int hgrm_close(struct sb_results *res, struct sb_err *err)
+{
+    size_t n = 0;
+    if (!res->n || sb_hgrm_dir(res->dir, &n, err) < 0)
+        return res->n ? -1 : 0;
+    if (n)
+        say(res, "serbench: %zu latency percentile files (.hgrm) in %s/hgrm/\n", n, res->dir);
+    return 0;
+}
+
 static int plots_close(struct sb_results *res, struct sb_err *err)
 {
     if (!res->n)
@@ -138,6 +148,7 @@ static const struct sb_writer writers[] = {
     {"summary.md", 0, NULL, summary_add, summary_close},
     {"cells.csv", 0, NULL, NULL, cells_close},
     {"hist/", 0, NULL, sb_histfiles_add, NULL},
+    {"hgrm/", 0, NULL, NULL, hgrm_close},
     {"plots/", 0, NULL, NULL, plots_close},
     {"index.html", 0, NULL, NULL, page_close},
     {"history", 0, NULL, NULL, history_close},
