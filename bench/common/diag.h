@@ -10,9 +10,11 @@
 /* Exit codes of the serbench command, documented in README.md. */
 enum sb_exit {
     SB_EXIT_OK = 0,           /* every run passed */
-    SB_EXIT_FAILED = 1,       /* a run failed its integrity check or crashed */
+    SB_EXIT_FAILED = 1,       /* a run failed its integrity check or crashed; compare: a regression */
     SB_EXIT_USAGE = 2,        /* bad input: arguments or a scenario file */
     SB_EXIT_MISSING = 3,      /* a library, tool, port or transport is missing */
+    SB_EXIT_NOT_COMPARABLE = 4,/* compare, gate: different environment, or no cell in common */
+    SB_EXIT_INCONCLUSIVE = 5, /* compare, gate: no regression found, but not every cell could tell */
     SB_EXIT_INTERRUPTED = 130,/* SIGINT or SIGTERM */
 };
 

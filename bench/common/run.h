@@ -65,6 +65,12 @@ struct sb_link_params {
     uint64_t ceiling_rtt_p50_ns;
 };
 
+/* Faults injected into the harness itself (inject.h); all zero = none. */
+struct sb_inject {
+    unsigned slowdown_pct; /* each half spins this share of its time per message away (0-90) */
+    unsigned extra_allocs; /* the producer makes this many extra malloc/free per message */
+};
+
 struct sb_run_params {
     char job[SB_NAME_MAX];
     char strategy[SB_NAME_MAX];
@@ -93,6 +99,13 @@ struct sb_run_params {
     enum sb_overflow overflow;
 
     struct sb_link_params link;
+
+    /*
+     * Not a scenario key: `serbench run --inject` (inject.h), for proving a
+     * regression gate finds what it should.  Recorded in runs.csv (inject)
+     * and env.json; never part of a job's definition hash.
+     */
+    struct sb_inject inject;
 
     /*
      * Optional (NULL = not wanted): where the workload copies the run's two
@@ -164,6 +177,9 @@ struct sb_run_result {
      * wakeup that never came: 0 in a correct protocol). */
     uint64_t wait_timeouts;
     uint64_t missed_wakeups;
+    /* Allocations the harness's producer made in the measured phase: 0
+     * unless injected (inject.h), counted exactly, one per malloc call. */
+    uint64_t harness_allocations;
 };
 
 /*

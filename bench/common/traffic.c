@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inject.h"
 #include "msgsize.h"
 #include "pace.h"
 #include "traffic.h"
@@ -136,9 +137,10 @@ static inline void waiting_since(_Atomic uint64_t *flag, uint64_t now)
  * Writes the frame whole, or refuses it (drop), or waits for room (block).
  * paced: the frame keeps its intended send time, intended_ns, through
  * every restamp; unpaced, the intended time moves with the send time.
+ * *waited (when not NULL) gets the time spent waiting for room added.
  */
 static enum offer_result offer(struct sb_pipe *tx, struct sb_run_ctl *ctl, uint8_t *frame,
-                               size_t n, int paced, uint64_t intended_ns)
+                               size_t n, int paced, uint64_t intended_ns, uint64_t *waited)
 {
     enum offer_result r = OFFER_WRITTEN;
     int blocked = 0;
@@ -164,7 +166,10 @@ static enum offer_result offer(struct sb_pipe *tx, struct sb_run_ctl *ctl, uint8
             waiting_since(&ctl->producer_blocked_ns, sb_now_ns());
         }
         struct room_wait w = {tx, n, used, sbuf_space(tx->b) >= n, ctl};
+        uint64_t t_wait = waited ? sb_now_ns() : 0;
         sb_wakeup_await(&tx->room, room_ready, &w, SB_WAIT_SAFETY_NS);
+        if (waited)
+            *waited += sb_now_ns() - t_wait;
         if (aborted(ctl)) {
             r = OFFER_ABORTED;
             break;
@@ -223,6 +228,8 @@ void sb_producer_run(struct sb_pipe *tx, struct sb_run_ctl *ctl, struct sb_produ
     uint64_t warmup_end = ctl->t0 + p->warmup_ns;
     uint64_t end_ns = UINT64_MAX;
     int measuring = 0;
+    struct sb_burner burn; /* --inject slowdown (inject.h) */
+    sb_burner_init(&burn, p->inject.slowdown_pct);
     uint64_t seq = 0;
 
     while (!aborted(ctl)) {
@@ -248,7 +255,14 @@ void sb_producer_run(struct sb_pipe *tx, struct sb_run_ctl *ctl, struct sb_produ
          * the producer got to it; unpaced, whenever it goes. */
         uint64_t intended = paced ? due : now;
         size_t n = sb_frame_encode_paced(frame, cap, seq, sb_msggen_next(&gen), now, intended);
-        enum offer_result r = offer(tx, ctl, frame, n, paced, intended);
+        /* Injected faults (inject.h), only under serbench run --inject. */
+        if (measuring && p->inject.extra_allocs)
+            out->harness_allocations += sb_inject_alloc(p->inject.extra_allocs, frame, n);
+        uint64_t waited = 0;
+        int timing = sb_burner_sampling(&burn);
+        enum offer_result r = offer(tx, ctl, frame, n, paced, intended, timing ? &waited : NULL);
+        if (burn.pct)
+            sb_burner_after(&burn, timing ? sb_now_ns() - now - waited : 0, 1);
         if (r == OFFER_ABORTED)
             break;
         if (r == OFFER_UNFIT) {
@@ -366,6 +380,8 @@ void sb_consumer_run(struct sb_pipe *rx, struct sb_run_ctl *ctl, struct sb_consu
     }
     struct sb_staller stall;
     sb_staller_init(&stall, ctl->t0, p->stall_ns, p->stall_period_ns);
+    struct sb_burner burner, *burn = &burner; /* --inject slowdown (inject.h) */
+    sb_burner_init(burn, p->inject.slowdown_pct);
     int starved = 0;
 
     while (!aborted(ctl)) {
@@ -384,6 +400,7 @@ void sb_consumer_run(struct sb_pipe *rx, struct sb_run_ctl *ctl, struct sb_consu
         /* Acquire, and before the view: a close seen here means the view
          * below shows every byte that will ever come. */
         int closed = atomic_load_explicit(&rx->closed, memory_order_acquire);
+        uint64_t t_work = burn->pct && sb_burner_sampling(burn) ? sb_now_ns() : 0;
         struct sbuf_span v[2];
         size_t avail = sbuf_read_view(rx->b, v);
         /* After the view, so the boundary is known for every frame in it. */
@@ -402,6 +419,8 @@ void sb_consumer_run(struct sb_pipe *rx, struct sb_run_ctl *ctl, struct sb_consu
         if (pos) {
             out->bytes_released += pos;
             sb_wakeup_notify(&rx->room);
+            if (burn->pct) /* injected (inject.h): a share of the work just done, again */
+                sb_burner_after(burn, t_work ? sb_now_ns() - t_work : 0, pos);
             atomic_store_explicit(&ctl->live_bytes, out->ver.bytes, memory_order_relaxed);
             if (starved) {
                 starved = 0;

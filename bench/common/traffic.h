@@ -101,6 +101,7 @@ struct sb_producer_stats {
     uint64_t measure_start_ns;   /* 0 if the measured phase never began */
     struct rusage ru_start;      /* the process's usage at that moment */
     size_t unfit;                /* block: a frame of this size can never fit (run fails) */
+    uint64_t harness_allocations;/* measured phase: mallocs injected (inject.h); 0 normally */
     int error;                   /* SBUF_E* when the producer could not run at all */
 };
 

@@ -137,9 +137,9 @@ void register_adaptive()
     const struct sbuf_ops *ops = sbuf_registry_find("adaptive");
     if (!ops)
         return;
-    benchmark::RegisterBenchmark("adaptive/grow", bench_resize, ops, Phase::grow)
+    Register("adaptive/grow", bench_resize, ops, Phase::grow)
         ->UseManualTime();
-    benchmark::RegisterBenchmark("adaptive/shrink", bench_resize, ops, Phase::shrink)
+    Register("adaptive/shrink", bench_resize, ops, Phase::shrink)
         ->UseManualTime();
 }
 

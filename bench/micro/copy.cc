@@ -59,8 +59,8 @@ void register_copy()
 {
     for (const struct sbuf_ops *ops : strategies())
         for (size_t chunk : kCopySizes)
-            benchmark::RegisterBenchmark(name("copy", ops->name, chunk).c_str(), bench_copy, ops,
-                                         chunk);
+            Register(name("copy", ops->name, chunk).c_str(), bench_copy, ops,
+                     chunk);
 }
 
 } // namespace micro

@@ -79,8 +79,8 @@ static void bench_frame(benchmark::State &st, uint32_t len, bool paced)
 
 void register_harness()
 {
-    benchmark::RegisterBenchmark("harness/frame/64", bench_frame, 64u, false);
-    benchmark::RegisterBenchmark("harness/frame/64/paced", bench_frame, 64u, true);
+    Register("harness/frame/64", bench_frame, 64u, false);
+    Register("harness/frame/64/paced", bench_frame, 64u, true);
 }
 
 } // namespace micro

@@ -10,6 +10,12 @@
 #include "micro.h"
 
 #include <cstdio>
+#include <cstdlib>
+
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define SB_HAVE_CALLGRIND 1
+#endif
 
 namespace micro {
 
@@ -21,6 +27,38 @@ AllocWindow::~AllocWindow()
     st_.counters["allocs_per_iter"] =
         benchmark::Counter((double)n, benchmark::Counter::kAvgIterations);
 }
+
+
+uint64_t fixed_iterations()
+{
+    static const uint64_t n = [] {
+        const char *v = std::getenv("SERBENCH_MICRO_ITERATIONS");
+        return v ? std::strtoull(v, nullptr, 10) : 0ull;
+    }();
+    return n;
+}
+
+#ifdef SB_HAVE_CALLGRIND
+/*
+ * Under callgrind (scripts/micro-instr), one dump of the counters after each
+ * benchmark, named after it: each dump holds that benchmark's instructions
+ * (setup and the harness's own bookkeeping included, which scripts/micro-instr
+ * cancels by taking the difference of two fixed iteration counts).  Outside
+ * valgrind the client request is a few no-op instructions.
+ */
+class CallgrindReporter : public benchmark::ConsoleReporter {
+  public:
+    void ReportRuns(const std::vector<Run> &runs) override
+    {
+        if (!runs.empty()) {
+            std::string n = runs.front().run_name.str();
+            CALLGRIND_DUMP_STATS_AT(n.c_str());
+        }
+        ConsoleReporter::ReportRuns(runs);
+    }
+};
+#endif
+
 
 } // namespace micro
 
@@ -38,7 +76,16 @@ int main(int argc, char **argv)
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv))
         return 2;
+#ifdef SB_HAVE_CALLGRIND
+    if (std::getenv("SERBENCH_MICRO_CALLGRIND")) {
+        micro::CallgrindReporter reporter;
+        benchmark::RunSpecifiedBenchmarks(&reporter);
+    } else {
+        benchmark::RunSpecifiedBenchmarks();
+    }
+#else
     benchmark::RunSpecifiedBenchmarks();
+#endif
     benchmark::Shutdown();
 
     if (micro::skipped_count())

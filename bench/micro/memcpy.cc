@@ -28,7 +28,7 @@ static void bench_memcpy(benchmark::State &st, size_t chunk)
 void register_memcpy()
 {
     for (size_t chunk : kCopySizes)
-        benchmark::RegisterBenchmark(("memcpy/" + std::to_string(chunk)).c_str(), bench_memcpy,
+        Register(("memcpy/" + std::to_string(chunk)).c_str(), bench_memcpy,
                                      chunk);
 }
 

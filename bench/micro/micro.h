@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sbuf/registry.h"
@@ -194,6 +195,25 @@ const std::vector<const struct sbuf_ops *> &strategies();
 /* The "family/strategy/size" name every benchmark uses. */
 std::string name(const char *family, const char *who, size_t size);
 std::string name(const char *family, const char *who);
+
+/*
+ * The iteration count every benchmark runs when SERBENCH_MICRO_ITERATIONS=N
+ * is set (0 when not: Google Benchmark picks it by time).  Google Benchmark
+ * 1.7.1 has no --benchmark_min_time=Nx, so scripts/micro-instr fixes the
+ * count this way, to count instructions per operation under callgrind.
+ */
+uint64_t fixed_iterations();
+
+/* benchmark::RegisterBenchmark, with the fixed iteration count applied. */
+template <class... Args>
+benchmark::internal::Benchmark *Register(const char *name, Args &&...args)
+{
+    benchmark::internal::Benchmark *b =
+        benchmark::RegisterBenchmark(name, std::forward<Args>(args)...);
+    if (fixed_iterations())
+        b->Iterations((benchmark::IterationCount)fixed_iterations());
+    return b;
+}
 
 /* Family registration, called from main in a fixed order. */
 void register_copy();

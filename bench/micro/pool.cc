@@ -72,9 +72,9 @@ void register_pool()
 {
     for (size_t size : kPoolSizes) {
         for (size_t i = 0; const struct sbuf_pool_ops *ops = sbuf_pool_registry_at(i); i++)
-            benchmark::RegisterBenchmark(name("pool", ops->name, size).c_str(), bench_pool, ops,
-                                         size);
-        benchmark::RegisterBenchmark(name("pool", "malloc", size).c_str(), bench_malloc, size);
+            Register(name("pool", ops->name, size).c_str(), bench_pool, ops,
+                     size);
+        Register(name("pool", "malloc", size).c_str(), bench_malloc, size);
     }
 }
 

@@ -71,7 +71,7 @@ static void bench_readline(benchmark::State &st, const struct sbuf_ops *ops)
 void register_readline()
 {
     for (const struct sbuf_ops *ops : strategies())
-        benchmark::RegisterBenchmark(name("readline", ops->name, kLine).c_str(), bench_readline,
+        Register(name("readline", ops->name, kLine).c_str(), bench_readline,
                                      ops);
 }
 

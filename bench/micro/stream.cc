@@ -133,8 +133,8 @@ void register_stream()
 {
     for (const struct sbuf_ops *ops : strategies())
         for (size_t chunk : kStreamSizes)
-            benchmark::RegisterBenchmark(name("stream", ops->name, chunk).c_str(), bench_stream,
-                                         ops, chunk)
+            Register(name("stream", ops->name, chunk).c_str(), bench_stream,
+                     ops, chunk)
                 ->UseRealTime();
 }
 

@@ -152,8 +152,8 @@ void register_zc()
 {
     for (const struct sbuf_ops *ops : strategies())
         for (size_t chunk : kCopySizes)
-            benchmark::RegisterBenchmark(name("zc", ops->name, chunk).c_str(), bench_zc, ops,
-                                         chunk);
+            Register(name("zc", ops->name, chunk).c_str(), bench_zc, ops,
+                     chunk);
 }
 
 } // namespace micro

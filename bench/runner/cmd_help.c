@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "compare.h"
 #include "csv.h"
 #include "scenario.h"
 #include "suggest.h"
@@ -30,6 +31,24 @@ static void help_csv(void)
     sb_csv_schema_markdown(stdout);
 }
 
+static void help_metrics(void)
+{
+    static const char *const src[] = {"", "runs.csv", "serbench-micro JSON", "micro-instr JSON"};
+    printf("| metric | unit | from | kind | better | default threshold | meaning |\n"
+           "| --- | --- | --- | --- | --- | --- | --- |\n");
+    for (size_t i = 0; i < sb_cmp_metric_count(); i++) {
+        const struct sb_cmp_metric *m = sb_cmp_metric_at(i);
+        char th[48];
+        if (m->rule.kind == SB_EXACT && m->rule.threshold == 0 && m->rule.abs_tol == 0)
+            snprintf(th, sizeof(th), "any increase");
+        else
+            snprintf(th, sizeof(th), "%g %%", m->rule.threshold * 100);
+        printf("| `%s` | %s | %s | %s | %s | %s | %s |\n", m->name, m->label, src[m->source],
+               m->rule.kind == SB_EXACT ? "exact" : "measured",
+               m->rule.better == SB_HIGHER_BETTER ? "higher" : "lower", th, m->doc);
+    }
+}
+
 static const struct {
     const char *name;
     const char *summary;
@@ -37,6 +56,7 @@ static const struct {
 } topics[] = {
     {"scenario", "every scenario key (Markdown table)", help_scenario},
     {"csv", "every runs.csv column (Markdown table)", help_csv},
+    {"metrics", "every metric serbench compare judges (Markdown table)", help_metrics},
 };
 
 #define NTOPICS (sizeof(topics) / sizeof(topics[0]))
@@ -76,10 +96,11 @@ static int help_main(int argc, char **argv)
 
 const struct sb_command sb_cmd_help = {
     .name = "help",
-    .usage = "serbench help [COMMAND | scenario | csv]",
+    .usage = "serbench help [COMMAND | scenario | csv | metrics]",
     .summary = "a command's options; `help scenario` and `help csv` print the references",
     .help = "serbench help COMMAND   that command's usage and options\n"
             "serbench help scenario  every scenario key: accepted values, default, meaning\n"
-            "serbench help csv       every runs.csv column: unit and meaning\n",
+            "serbench help csv       every runs.csv column: unit and meaning\n"
+            "serbench help metrics   every metric compare judges: direction, default threshold\n",
     .main = help_main,
 };

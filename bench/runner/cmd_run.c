@@ -6,6 +6,7 @@
 
 #include "again.h"
 #include "commands.h"
+#include "inject.h"
 #include "matrix.h"
 #include "progress.h"
 #include "scenario.h"
@@ -107,6 +108,7 @@ static int parse_and_run(int argc, char **argv, char **typed)
         {"dry-run", no_argument, NULL, 'n'},
         {"quiet", no_argument, NULL, 'q'},
         {"again", required_argument, NULL, 'a'},
+        {"inject", required_argument, NULL, 'I'},
         {"history", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -115,10 +117,12 @@ static int parse_and_run(int argc, char **argv, char **typed)
     struct sb_suite_opts so = {0};
     int dry = 0, ch;
     struct sb_err err = {0};
+    struct sb_inject inject = {0};
+    char inject_text[64] = "";
     optind = 1;
     opterr = 0; /* our own one-line messages */
     const char *again = NULL;
-    while ((ch = getopt_long(argc, argv, ":o:f:r:nqh", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":o:f:r:nqhI:", longopts, NULL)) != -1) {
         switch (ch) {
         case 'a': again = optarg; break;
         case 'H': so.history = optarg; break;
@@ -137,6 +141,14 @@ static int parse_and_run(int argc, char **argv, char **typed)
             if (sb_parse_count(optarg, &n) < 0 || n < 1 || n > 1000)
                 return usage_error("--repeat %s: expected a whole number from 1 to 1000", optarg);
             mo.repeat = (unsigned)n;
+            break;
+        }
+        case 'I': {
+            char why[200];
+            if (sb_inject_parse(optarg, &inject, why, sizeof(why)) < 0) {
+                fprintf(stderr, "serbench run: %s (serbench help run)\n", why);
+                return SB_EXIT_USAGE;
+            }
             break;
         }
         case 'n': dry = 1; break;
@@ -176,6 +188,15 @@ static int parse_and_run(int argc, char **argv, char **typed)
         fprintf(stderr, "serbench run: %s\n", err.msg);
         code = err.code;
     }
+    if (code == SB_EXIT_OK && sb_inject_any(&inject)) {
+        /* every run of the suite, never through the scenario: job hashes stay */
+        for (size_t i = 0; i < m.n; i++)
+            m.cells[i].p.inject = inject;
+        sb_inject_format(&inject, inject_text, sizeof(inject_text));
+        so.inject = inject_text;
+        sb_warnf("--inject %s: faults injected for validating a gate; this result is not a "
+                 "measurement (runs.csv inject, env.json inject say so)", inject_text);
+    }
     if (code == SB_EXIT_OK) {
         if (dry) {
             print_matrix(&m);
@@ -194,7 +215,7 @@ static int parse_and_run(int argc, char **argv, char **typed)
 const struct sb_command sb_cmd_run = {
     .name = "run",
     .usage = "serbench run SCENARIO.ini... [-o DIR] [--filter KEY=GLOB]... [--repeat N] "
-             "[--dry-run] [--quiet] [--history PATH]\n       serbench run --again DIR [-o DIR2] [--dry-run] [--quiet]",
+             "[--dry-run] [--quiet] [--inject SPEC] [--history PATH]\n       serbench run --again DIR [-o DIR2] [--dry-run] [--quiet]",
     .summary = "run scenario files: every job x strategy x allocator x repeat",
     .help =
         "Runs every job of the scenario files once per strategy x allocator x repeat,\n"
@@ -217,6 +238,13 @@ const struct sb_command sb_cmd_run = {
         "                         DIR/scenarios/*.ini (the scenarios as resolved: includes\n"
         "                         and ${VAR} expanded, every default filled in) with the\n"
         "                         options of DIR/command.txt (its -o dropped)\n"
+        "  --inject SPEC          only for validating a regression gate (scripts/gate-check):\n"
+        "                         slowdown:P makes each half of every run spin P/(100-P) of\n"
+        "                         its working time per message away (slowdown:10 = 10 % less\n"
+        "                         throughput on mem); alloc:N makes the producer do N extra\n"
+        "                         malloc+free a message (runs.csv harness_allocations).  Both:\n"
+        "                         slowdown:10,alloc:1.  Recorded in runs.csv (inject) and\n"
+        "                         env.json; not a scenario key, so job hashes do not change\n"
         "\n"
         "Exit codes: 0 every run passed; 1 a run failed its integrity check, crashed or\n"
         "timed out; 2 bad input; 3 something needed is missing (allocator library,\n"

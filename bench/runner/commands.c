@@ -40,9 +40,10 @@ void sb_usage(void *stream)
             "serbench help COMMAND shows a command's options; serbench help scenario the\n"
             "scenario keys; serbench help csv the columns of runs.csv.\n"
             "\n"
-            "exit codes: 0 every run passed; 1 a run failed its integrity check or crashed;\n"
-            "2 bad input or usage; 3 something needed is missing (library, tool, port);\n"
-            "130 interrupted.\n");
+            "exit codes: 0 every run passed (compare, gate: no regression); 1 a run failed\n"
+            "its integrity check or crashed (compare, gate: a regression); 2 bad input or\n"
+            "usage; 3 something needed is missing (library, tool, port); 4 not comparable;\n"
+            "5 inconclusive; 130 interrupted.\n");
 }
 
 #ifndef SERBENCH_VERSION

@@ -27,6 +27,9 @@ struct sb_command {
     X(ports)           \
     X(device)          \
     X(calibrate)       \
+    X(compare)         \
+    X(gate)            \
+    X(baseline)        \
     X(report)          \
     X(history)         \
     X(run_one)

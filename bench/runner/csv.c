@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "inject.h"
 #include "placement.h"
 
 enum col_type { T_STR, T_U64, T_F64, T_LONG, T_UINT, T_ULONG, T_FN };
@@ -160,6 +161,17 @@ static void f_vcsw_cons_pm(const struct sb_row *row, char *b, size_t n)
     per_msg(row, row->r->csw_voluntary[1], b, n);
 }
 
+static void format_value(const struct sb_column *c, const struct sb_row *row, char *b, size_t n);
+
+static void f_job_hash(const struct sb_row *row, char *b, size_t n)
+{
+    snprintf(b, n, "%016llx", (unsigned long long)sb_job_hash(row->cell));
+}
+static void f_inject(const struct sb_row *row, char *b, size_t n)
+{
+    sb_inject_format(&row->cell->p.inject, b, n);
+}
+
 static const struct sb_column columns[] = {
     F("schema_version", f_schema, "", "Version of this column layout; changes when a column changes meaning or goes away."),
     F("status", f_status, "", "ok, failed (integrity, reconciliation, crash, timeout), aborted (interrupted, peer gone) or skipped (optional hardware absent)."),
@@ -285,9 +297,48 @@ static const struct sb_column columns[] = {
     /* The run against its own ceilings, measured just before it. */
     F("ceiling_echo_pct", f_echo_pct, "%", "pty, peer = echo: bytes_per_s as % of ceiling_echo_bytes_per_s, both of this run (the ceiling is measured just before each run, so the ratio is taken per pair); empty when not measured or the run is not ok."),
     F("ceiling_rtt_ratio", f_rtt_ratio, "x", "pty, peer = echo: lat_p50_ns / ceiling_rtt_p50_ns of this run (1.10 = the strategy's buffers and threads add a tenth to the bare round trip); empty when not measured or the run is not ok."),
+    /* What serbench compare matches and refuses on (README: Comparing and gating). */
+    F("job_hash", f_job_hash, "", "The job's definition hash: FNV-1a 64 over every cfg_ column of this row as written here, the job's seed and a replay file's sizes; not the strategy, allocator or repeat.  serbench compare compares a cell only where both sides have the same."),
+    F("inject", f_inject, "", "Faults injected with serbench run --inject to validate a gate (slowdown:P, alloc:N); empty for a real result.  Never set by a scenario."),
+    R("harness_allocations", harness_allocations, "calls", "malloc calls the harness's producer made in the measured phase: 0 unless --inject alloc:N (then N x msgs_sent, exactly)."),
 };
 
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))
+
+/* FNV-1a 64, continued from h. */
+static uint64_t fnv(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+uint64_t sb_job_hash(const struct sb_cell *cell)
+{
+    struct sb_run_result none;
+    memset(&none, 0, sizeof(none));
+    struct sb_row row = {.cell = cell, .r = &none};
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < NCOLS; i++) {
+        if (strncmp(columns[i].name, "cfg_", 4) != 0)
+            continue;
+        char v[512];
+        format_value(&columns[i], &row, v, sizeof(v));
+        h = fnv(h, columns[i].name, strlen(columns[i].name));
+        h = fnv(h, "=", 1);
+        h = fnv(h, v, strlen(v));
+        h = fnv(h, "\n", 1);
+    }
+    char seed[40];
+    snprintf(seed, sizeof(seed), "seed=%llu\n",
+             (unsigned long long)(cell->job ? cell->job->seed : 0));
+    h = fnv(h, seed, strlen(seed));
+    const struct sb_msg_spec *m = &cell->p.message;
+    if (m->kind == SB_MSG_REPLAY && m->sizes)
+        h = fnv(h, m->sizes, m->nsizes * sizeof(*m->sizes));
+    return h;
+}
 
 size_t sb_csv_column_count(void)
 {

@@ -55,6 +55,13 @@ int sb_csv_field(const char *s, char *out, size_t cap, size_t *at);
 int sb_csv_header(char *out, size_t cap);
 int sb_csv_row(const struct sb_row *row, char *out, size_t cap);
 
+/*
+ * A job's definition hash (runs.csv job_hash): FNV-1a 64 over every cfg_
+ * column as this row formats it, the job's seed and a replay table; not the
+ * strategy, allocator, repeat, or an injected fault.
+ */
+uint64_t sb_job_hash(const struct sb_cell *cell);
+
 /* The schema as a Markdown table, for results/README.md. */
 void sb_csv_schema_markdown(FILE *out);
 

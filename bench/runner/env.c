@@ -16,6 +16,7 @@
 #include "allocator.h"
 #include "crc.h"
 #include "capture.h"
+#include "resultdir.h"
 #include "results.h"
 
 #ifndef SERBENCH_VERSION
@@ -51,9 +52,37 @@ void sb_json_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/*
+ * The environment hash: what must match for two results to be comparable
+ * (serbench compare refuses others, naming what differs).  Not the host
+ * name, serbench's own commit or anything else under test.  The values are
+ * folded in as env.json writes them ("key=value\n", FNV-1a 64); env.json
+ * lists the keys in env_hash_of, so a reader knows what was covered.
+ */
+/* The keys and the fold are resultdir.h's, which computes the same hash
+ * from an env.json's fields for directories written before it had one. */
+#define hashed_keys sb_env_hashed_keys
+#define NHASHED sb_env_nhashed
+static uint64_t env_hash;
+
+static void hash_in(const char *key, const char *val)
+{
+    env_hash = sb_env_hash_fold(env_hash, key, val);
+}
+
+static int hashed(const char *key)
+{
+    for (size_t i = 0; i < NHASHED; i++)
+        if (strcmp(hashed_keys[i], key) == 0)
+            return 1;
+    return 0;
+}
+
 /* "key": raw JSON, with a comma before all but the first. */
 static void kv_raw(FILE *f, int *first, const char *key, const char *raw)
 {
+    if (hashed(key) && *raw)
+        hash_in(key, raw);
     fprintf(f, "%s\n  ", *first ? "" : ",");
     *first = 0;
     sb_json_string(f, key);
@@ -63,6 +92,8 @@ static void kv_raw(FILE *f, int *first, const char *key, const char *raw)
 /* "key": "value", or null for a missing or empty value. */
 static void kv(FILE *f, int *first, const char *key, const char *val)
 {
+    if (hashed(key))
+        hash_in(key, val && *val ? val : NULL);
     kv_raw(f, first, key, "");
     sb_json_string(f, val && *val ? val : NULL);
 }
@@ -212,6 +243,9 @@ static void put_allocators(FILE *f)
         struct sb_err e = {0};
         int installed = sb_allocator_library(a, lib, sizeof(lib), &e) == 0;
         sb_allocator_package_version(a, ver, sizeof(ver));
+        char key[96];
+        snprintf(key, sizeof(key), "allocators.%s", a->name);
+        hash_in(key, ver[0] ? ver : NULL);
         fprintf(f, "%s\n    ", i ? "," : "");
         sb_json_string(f, a->name);
         fputs(": {\"package\": ", f);
@@ -232,6 +266,7 @@ int sb_env_write(const char *path, const struct sb_env_opts *o, struct sb_err *e
     if (!f)
         return sb_errf(err, SB_EXIT_USAGE, "%s: %s", tmp, strerror(errno));
     int first = 1;
+    env_hash = SB_FNV_OFFSET;
     fputs("{", f);
     snprintf(buf, sizeof(buf), "%d", SB_CSV_SCHEMA_VERSION);
     kv_raw(f, &first, "csv_schema_version", buf);
@@ -241,7 +276,17 @@ int sb_env_write(const char *path, const struct sb_env_opts *o, struct sb_err *e
     kv(f, &first, "created_utc", buf);
     put_machine(f, &first);
     put_allocators(f);
-    fputs("\n  },\n  \"scenarios\": [", f);
+    fputs("\n  },\n  \"env_hash\": ", f);
+    snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)env_hash);
+    sb_json_string(f, buf);
+    fputs(",\n  \"env_hash_of\": [", f);
+    for (size_t i = 0; i < NHASHED; i++) {
+        fputs(i ? ", " : "", f);
+        sb_json_string(f, hashed_keys[i]);
+    }
+    fputs("],\n  \"inject\": ", f);
+    sb_json_string(f, o->inject && *o->inject ? o->inject : NULL);
+    fputs(",\n  \"scenarios\": [", f);
     for (size_t i = 0; i < o->nsc; i++) {
         fputs(i ? ", " : "", f);
         sb_json_string(f, o->sc[i]->path);

@@ -30,6 +30,7 @@ struct sb_env_opts {
     char **argv;                 /* the command line, recorded as run */
     struct sb_scenario *const *sc;
     size_t nsc;
+    const char *inject;          /* serbench run --inject, as formatted; NULL or "" = none */
 };
 
 /* Writes env.json at path (through a temporary file and rename). */

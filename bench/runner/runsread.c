@@ -111,6 +111,7 @@ int sb_runs_read(const char *path, struct sb_runs *out, struct sb_err *err)
         if (rc == 0)
             break;
         if (rc < 0 || n != out->ncols) {
+            size_t ncols = out->ncols;
             if (rc > 0) {
                 for (size_t i = 0; i < n; i++)
                     free(row[i]);
@@ -121,7 +122,7 @@ int sb_runs_read(const char *path, struct sb_runs *out, struct sb_err *err)
             if (rc < 0)
                 return sb_errf(err, SB_EXIT_USAGE, "%s:%zu: damaged or torn row", path, line);
             return sb_errf(err, SB_EXIT_USAGE, "%s:%zu: %zu fields, the header has %zu", path,
-                           line, n, out->ncols);
+                           line, n, ncols);
         }
         if (strtol(row[0], NULL, 10) != SB_CSV_SCHEMA_VERSION) {
             char v[32];

@@ -209,7 +209,7 @@ int sb_suite_run(struct sb_scenario *const *sc, size_t nsc, const struct sb_matr
     }
     char name[128];
     suite_name(sc, nsc, name, sizeof(name));
-    struct sb_env_opts eo = {o->argc, o->argv, sc, nsc};
+    struct sb_env_opts eo = {o->argc, o->argv, sc, nsc, o->inject};
     struct sigstate ss;
     struct sb_results res = {.env = &eo, .rows = rows, .planned = m->n, .history = o->history};
     if (sb_results_open(&res, o->outdir, name, &err) < 0) {

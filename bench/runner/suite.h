@@ -15,6 +15,7 @@ struct sb_suite_opts {
     int argc;           /* the command line, for env.json */
     char **argv;
     const char *exe;    /* the executable a run execs; NULL = /proc/self/exe */
+    const char *inject; /* --inject as formatted, for env.json; NULL = none */
     const char *history;/* --history PATH, or NULL for history.h's choice */
 };
 

@@ -125,6 +125,7 @@ static void workload_fill(struct sb_run_result *r, const struct sb_producer_stat
             r->wall_s = (double)(co->end_ns - pr->measure_start_ns) / 1e9;
     }
     r->msgs_sent = pr->msgs_sent;
+    r->harness_allocations = pr->harness_allocations;
     r->bytes_sent = pr->bytes_sent;
     r->msgs_dropped = pr->msgs_dropped;
     r->bytes_dropped = pr->bytes_dropped;

@@ -474,6 +474,21 @@ static void test_run_appends(void **state)
     struct stat st;
     assert_int_equal(stat(ts_at("tiny/index.html"), &st), 0);
     assert_int_equal(stat(ts_at("tiny/cells.csv"), &st), 0);
+    /* the environment hash env.json carries is the one its fields give
+     * (resultdir.h computes it so for directories written before env_hash) */
+    char *envj = ts_slurp(ts_at("tiny/env.json"));
+    assert_non_null(envj);
+    char computed[17];
+    struct sb_err err = {0};
+    assert_int_equal(sb_env_hash_json(envj, computed, &err), 0);
+    struct sb_dirinfo d;
+    assert_int_equal(sb_dirinfo_read(ts_at("tiny"), &d, &err), 0);
+    assert_false(d.env_hash_computed);
+    assert_string_equal(d.env_hash, computed);
+    assert_non_null(strstr(envj, "\"git_branch\""));
+    assert_non_null(strstr(envj, "\"git_commit_utc\""));
+    sb_dirinfo_free(&d);
+    free(envj);
     /* SERBENCH_HISTORY=off keeps none */
     const char *off[] = {"run", "tiny.ini", "-o", "tiny2", NULL};
     const char *env[] = {"SERBENCH_HISTORY=off", NULL};
