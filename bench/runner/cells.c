@@ -28,7 +28,7 @@ static const struct metric {
     const char *col;  /* runs.csv column (the numerator of a ratio) */
     const char *den;  /* NULL, or the denominator's column */
     double scale;
-} metrics[] = {
+} metrics[SB_CM_COUNT] = {
     {"mb_per_s", "mb_per_s", NULL, 1},
     {"mb_per_cpu_s", "mb_per_s", "cpu_pct", 100},
     {"msgs_per_s", "msgs_per_s", NULL, 1},
@@ -41,7 +41,11 @@ static const struct metric {
     {"ceiling_echo_pct", "bytes_per_s", "ceiling_echo_bytes_per_s", 100},
     {"ceiling_rtt_ratio", "lat_p50_ns", "ceiling_rtt_p50_ns", 1},
 };
-#define NMETRIC (sizeof(metrics) / sizeof(metrics[0]))
+
+const char *sb_cell_metric_name(enum sb_cell_metric m)
+{
+    return (unsigned)m < SB_CM_COUNT ? metrics[m].name : "";
+}
 
 static int same_key(const struct sb_runs *r, const int *kc, size_t a, size_t b)
 {
@@ -51,121 +55,166 @@ static int same_key(const struct sb_runs *r, const int *kc, size_t a, size_t b)
     return 1;
 }
 
-/* mc[2 m] is metric m's column, mc[2 m + 1] its denominator's (-1: none). */
-static double value_of(const struct sb_runs *r, size_t row, const struct metric *m, const int *mc,
-                       size_t mi)
+static double num(const char *s)
 {
-    const char *v = sb_runs_get(r, row, mc[2 * mi]);
-    if (!*v)
-        return NAN; /* not in this file, or empty: unknown, not 0 */
-    double x = strtod(v, NULL);
-    if (!m->den)
+    char *end;
+    double v = *s ? strtod(s, &end) : NAN;
+    return *s && !*end ? v : NAN;
+}
+
+double sb_cell_run_value(const struct sb_runs *r, size_t row, enum sb_cell_metric m)
+{
+    if ((unsigned)m >= SB_CM_COUNT)
+        return NAN;
+    /* not in this file, or empty: unknown, not 0 */
+    double x = num(sb_runs_get(r, row, sb_runs_col(r, metrics[m].col)));
+    if (!metrics[m].den)
         return x;
-    double d = strtod(sb_runs_get(r, row, mc[2 * mi + 1]), NULL);
-    return d > 0 ? m->scale * x / d : NAN;
+    double d = num(sb_runs_get(r, row, sb_runs_col(r, metrics[m].den)));
+    return d > 0 ? metrics[m].scale * x / d : NAN;
 }
 
-static void header(FILE *f)
+/* The statistics of one cell whose runs are c->rows. */
+static void cell_stats(const struct sb_runs *r, struct sb_cellstat *c, double *v)
 {
-    fputs("scenario,job,strategy,allocator,transport,peer,n,failed,aborted,skipped,starved", f);
-    for (size_t m = 0; m < NMETRIC; m++)
-        fprintf(f, ",%s_median,%s_lo,%s_hi,%s_cv", metrics[m].name, metrics[m].name,
-                metrics[m].name, metrics[m].name);
-    fputs(",interval_coverage,disagree\n", f);
-}
-
-/* The runs of one cell (rows[0..n)): one line. */
-static void cell_line(FILE *f, const struct sb_runs *r, const int *kc, const int *mc,
-                      const size_t *rows, size_t n, double *v)
-{
-    size_t ok = 0, failed = 0, aborted = 0, skipped = 0, starved = 0;
     int st = sb_runs_col(r, "status"), sv = sb_runs_col(r, "starved");
-    for (size_t i = 0; i < n; i++) {
-        const char *s = sb_runs_get(r, rows[i], st);
-        int used = strcmp(s, "ok") == 0 && strcmp(sb_runs_get(r, rows[i], sv), "1") != 0;
-        starved += strcmp(s, "ok") == 0 && !used;
-        ok += used;
-        failed += strcmp(s, "failed") == 0;
-        aborted += strcmp(s, "aborted") == 0;
-        skipped += strcmp(s, "skipped") == 0;
+    c->coverage = NAN;
+    for (size_t i = 0; i < c->nrows; i++) {
+        const char *s = sb_runs_get(r, c->rows[i], st);
+        int used = strcmp(s, "ok") == 0 && strcmp(sb_runs_get(r, c->rows[i], sv), "1") != 0;
+        c->starved += strcmp(s, "ok") == 0 && !used;
+        c->n += used;
+        c->failed += strcmp(s, "failed") == 0;
+        c->aborted += strcmp(s, "aborted") == 0;
+        c->skipped += strcmp(s, "skipped") == 0;
     }
-    for (size_t k = 0; k < NKEY; k++) {
-        char buf[512];
-        size_t at = 0;
-        if (sb_csv_field(sb_runs_get(r, rows[0], kc[k]), buf, sizeof(buf), &at) == 0)
-            fprintf(f, "%.*s,", (int)at, buf);
-    }
-    fprintf(f, "%zu,%zu,%zu,%zu,%zu", ok, failed, aborted, skipped, starved);
-    double coverage = NAN;
-    char words[160] = "";
-    for (size_t m = 0; m < NMETRIC; m++) {
+    for (size_t m = 0; m < SB_CM_COUNT; m++) {
         size_t k = 0;
-        for (size_t i = 0; i < n; i++)
-            if (strcmp(sb_runs_get(r, rows[i], st), "ok") == 0 &&
-                strcmp(sb_runs_get(r, rows[i], sv), "1") != 0) {
-                double x = value_of(r, rows[i], &metrics[m], mc, m);
+        for (size_t i = 0; i < c->nrows; i++)
+            if (strcmp(sb_runs_get(r, c->rows[i], st), "ok") == 0 &&
+                strcmp(sb_runs_get(r, c->rows[i], sv), "1") != 0) {
+                double x = sb_cell_run_value(r, c->rows[i], (enum sb_cell_metric)m);
                 if (isfinite(x))
                     v[k++] = x;
             }
         struct sb_summary s;
         struct sb_interval ci;
-        if (k == 0 || sb_stats_summarize(v, k, &s) < 0 ||
-            sb_median_ci_order(v, k, 0.95, &ci) < 0) {
-            fputs(",,,,", f); /* no ok run: empty, never a made-up 0 */
-            continue;
-        }
-        fprintf(f, ",%.6g,%.6g,%.6g,", s.median, ci.lo, ci.hi);
-        if (isfinite(s.cv))
-            fprintf(f, "%.4f", s.cv);
-        if (m == 0) {
-            coverage = ci.coverage;
+        if (k == 0 || sb_stats_summarize(v, k, &s) < 0 || sb_median_ci_order(v, k, 0.95, &ci) < 0)
+            continue; /* no ok run: no figure, never a made-up 0 */
+        c->m[m].have = 1;
+        c->m[m].median = s.median;
+        c->m[m].lo = ci.lo;
+        c->m[m].hi = ci.hi;
+        c->m[m].cv = s.cv;
+        if (m == SB_CM_MB_PER_S) {
+            c->coverage = ci.coverage;
             struct sb_disagree d;
-            if (sb_disagree_check(&s, &d) == 0)
-                sb_disagree_words(&d, words, sizeof(words));
+            if (sb_disagree_check(&s, &d) == 0) {
+                c->disagree = d.marked;
+                sb_disagree_words(&d, c->disagree_words, sizeof(c->disagree_words));
+            }
         }
     }
-    if (isfinite(coverage))
-        fprintf(f, ",%.4f,", coverage);
-    else
-        fputs(",,", f);
-    char buf[200];
-    size_t at = 0;
-    if (sb_csv_field(words, buf, sizeof(buf), &at) == 0)
-        fprintf(f, "%.*s\n", (int)at, buf);
-    else
-        fputs("\n", f);
 }
 
-static int write_cells(FILE *f, const struct sb_runs *r)
+int sb_cells_compute(const struct sb_runs *r, struct sb_cellstat **out, size_t *nout)
 {
-    int kc[NKEY], mc[2 * NMETRIC];
+    *out = NULL;
+    *nout = 0;
+    int kc[NKEY];
     for (size_t k = 0; k < NKEY; k++)
         kc[k] = sb_runs_col(r, key_cols[k]);
-    for (size_t m = 0; m < NMETRIC; m++) {
-        mc[2 * m] = sb_runs_col(r, metrics[m].col);
-        mc[2 * m + 1] = metrics[m].den ? sb_runs_col(r, metrics[m].den) : -1;
-    }
+    struct sb_cellstat *cells = calloc(r->nrows + 1, sizeof(*cells));
     size_t *rows = malloc((r->nrows + 1) * sizeof(*rows));
     char *done = calloc(r->nrows + 1, 1);
     double *v = malloc((r->nrows + 1) * sizeof(*v));
-    if (!rows || !done || !v) {
-        free(rows), free(done), free(v);
+    if (!cells || !rows || !done || !v) {
+        free(cells), free(rows), free(done), free(v);
         return -1;
     }
-    header(f);
+    size_t n = 0, used = 0;
     /* Cells in the order their first run appears: the suite's order. */
     for (size_t i = 0; i < r->nrows; i++) {
         if (done[i])
             continue;
-        size_t n = 0;
+        struct sb_cellstat *c = &cells[n++];
+        c->rows = rows + used;
         for (size_t j = i; j < r->nrows; j++)
             if (!done[j] && same_key(r, kc, i, j)) {
-                rows[n++] = j;
+                c->rows[c->nrows++] = j;
                 done[j] = 1;
             }
-        cell_line(f, r, kc, mc, rows, n, v);
+        used += c->nrows;
+        for (size_t k = 0; k < NKEY; k++)
+            c->key[k] = sb_runs_get(r, i, kc[k]);
+        cell_stats(r, c, v);
     }
-    free(rows), free(done), free(v);
+    free(done);
+    free(v);
+    if (n == 0)
+        free(rows);
+    *out = cells;
+    *nout = n;
+    return 0;
+}
+
+void sb_cells_free(struct sb_cellstat *c, size_t n)
+{
+    if (c && n)
+        free(c[0].rows); /* one array holds every cell's rows */
+    free(c);
+}
+
+static void header(FILE *f)
+{
+    fputs("scenario,job,strategy,allocator,transport,peer,n,failed,aborted,skipped,starved", f);
+    for (size_t m = 0; m < SB_CM_COUNT; m++)
+        fprintf(f, ",%s_median,%s_lo,%s_hi,%s_cv", metrics[m].name, metrics[m].name,
+                metrics[m].name, metrics[m].name);
+    fputs(",interval_coverage,disagree\n", f);
+}
+
+static void put_field(FILE *f, const char *s, const char *after)
+{
+    char buf[512];
+    size_t at = 0;
+    if (sb_csv_field(s, buf, sizeof(buf), &at) == 0)
+        fprintf(f, "%.*s%s", (int)at, buf, after);
+    else
+        fputs(after, f);
+}
+
+static void cell_line(FILE *f, const struct sb_cellstat *c)
+{
+    for (size_t k = 0; k < NKEY; k++)
+        put_field(f, c->key[k], ",");
+    fprintf(f, "%zu,%zu,%zu,%zu,%zu", c->n, c->failed, c->aborted, c->skipped, c->starved);
+    for (size_t m = 0; m < SB_CM_COUNT; m++) {
+        if (!c->m[m].have) {
+            fputs(",,,,", f);
+            continue;
+        }
+        fprintf(f, ",%.6g,%.6g,%.6g,", c->m[m].median, c->m[m].lo, c->m[m].hi);
+        if (isfinite(c->m[m].cv))
+            fprintf(f, "%.4f", c->m[m].cv);
+    }
+    if (isfinite(c->coverage))
+        fprintf(f, ",%.4f,", c->coverage);
+    else
+        fputs(",,", f);
+    put_field(f, c->disagree_words, "\n");
+}
+
+static int write_cells(FILE *f, const struct sb_runs *r)
+{
+    struct sb_cellstat *cells;
+    size_t n;
+    if (sb_cells_compute(r, &cells, &n) < 0)
+        return -1;
+    header(f);
+    for (size_t i = 0; i < n; i++)
+        cell_line(f, &cells[i]);
+    sb_cells_free(cells, n);
     return 0;
 }
 

@@ -110,6 +110,7 @@ static int parse_and_run(int argc, char **argv, char **typed)
         {"quiet", no_argument, NULL, 'q'},
         {"again", required_argument, NULL, 'a'},
         {"inject", required_argument, NULL, 'I'},
+        {"history", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -125,6 +126,7 @@ static int parse_and_run(int argc, char **argv, char **typed)
     while ((ch = getopt_long(argc, argv, ":o:f:r:nqhI:", longopts, NULL)) != -1) {
         switch (ch) {
         case 'a': again = optarg; break;
+        case 'H': so.history = optarg; break;
         case 'o': so.outdir = optarg; break;
         case 'f':
             if (mo.nfilters == SB_MAX_FILTERS)
@@ -219,14 +221,15 @@ static int parse_and_run(int argc, char **argv, char **typed)
 const struct sb_command sb_cmd_run = {
     .name = "run",
     .usage = "serbench run SCENARIO.ini... [-o DIR] [--filter KEY=GLOB]... [--repeat N] "
-             "[--dry-run] [--quiet] [--inject SPEC]\n       serbench run --again DIR [-o DIR2] [--dry-run] [--quiet]",
+             "[--dry-run] [--quiet] [--inject SPEC] [--history PATH]\n       serbench run --again DIR [-o DIR2] [--dry-run] [--quiet]",
     .summary = "run scenario files: every job x strategy x allocator x repeat",
     .help =
         "Runs every job of the scenario files once per strategy x allocator x repeat,\n"
         "repeats interleaved (a b c a b c), each run in its own child process.  Writes\n"
         "results/<UTC stamp>-<scenario>/ with runs.csv (one row a run, written as it\n"
         "ends), env.json and summary.md, points results/latest at it, and prints the\n"
-        "summary.  Progress goes to stderr.\n"
+        "summary.  When the suite ends: cells.csv, plots/ (with gnuplot), index.html,\n"
+        "and the suite appended to results/history.sqlite.  Progress goes to stderr.\n"
         "\n"
         "  -o, --output DIR       write the files into DIR instead (must not hold a runs.csv)\n"
         "  --filter KEY=GLOB      only runs whose KEY matches the shell glob; KEY is job,\n"
@@ -235,6 +238,8 @@ const struct sb_command sb_cmd_run = {
         "  --repeat N             run every job N times, whatever its repeat key says\n"
         "  -n, --dry-run          print the expanded matrix and exit\n"
         "  -q, --quiet            no progress; print only the summary\n"
+        "  --history PATH         append the suite to PATH instead of results/history.sqlite\n"
+        "                         (also SERBENCH_HISTORY; off = keep no history)\n"
         "  --again DIR            run the result directory DIR again, into a new directory:\n"
         "                         DIR/scenarios/*.ini (the scenarios as resolved: includes\n"
         "                         and ${VAR} expanded, every default filled in) with the\n"

@@ -31,6 +31,8 @@ struct sb_command {
     X(gate)            \
     X(baseline)        \
     X(check)           \
+    X(report)          \
+    X(history)         \
     X(run_one)         \
     X(probe_plugin)    \
     X(man)

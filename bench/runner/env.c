@@ -16,6 +16,7 @@
 #include "allocator.h"
 #include "crc.h"
 #include "capture.h"
+#include "resultdir.h"
 #include "results.h"
 #include "sbuf/registry.h"
 
@@ -59,19 +60,15 @@ void sb_json_string(FILE *out, const char *s)
  * folded in as env.json writes them ("key=value\n", FNV-1a 64); env.json
  * lists the keys in env_hash_of, so a reader knows what was covered.
  */
-static const char *const hashed_keys[] = {
-    "kernel", "cpu_model", "cores_online", "governor", "compiler", "sanitizer", "glibc",
-    "libserialport", "zlib", "crc32", "socat", "allocators",
-};
-#define NHASHED (sizeof(hashed_keys) / sizeof(hashed_keys[0]))
+/* The keys and the fold are resultdir.h's, which computes the same hash
+ * from an env.json's fields for directories written before it had one. */
+#define hashed_keys sb_env_hashed_keys
+#define NHASHED sb_env_nhashed
 static uint64_t env_hash;
 
 static void hash_in(const char *key, const char *val)
 {
-    const char *parts[4] = {key, "=", val ? val : "null", "\n"};
-    for (size_t i = 0; i < 4; i++)
-        for (const unsigned char *p = (const unsigned char *)parts[i]; *p; p++)
-            env_hash = (env_hash ^ *p) * 0x100000001b3ull;
+    env_hash = sb_env_hash_fold(env_hash, key, val);
 }
 
 static int hashed(const char *key)
@@ -179,6 +176,24 @@ static void put_git(FILE *f, int *firstp)
     snprintf(cmd, sizeof(cmd), "git -C %s status --porcelain --untracked-files=no", q);
     int dirty = in_git && sb_capture(cmd, buf, sizeof(buf)) == 0;
     kv_raw(f, &first, "git_dirty", !in_git ? "null" : dirty ? "true" : "false");
+    /* the branch (a detached checkout, as in CI: the CI's own variable) and
+     * the commit's time, which orders a history's points (history.h) */
+    snprintf(cmd, sizeof(cmd), "git -C %s rev-parse --abbrev-ref HEAD", q);
+    if (!in_git || sb_capture(cmd, buf, sizeof(buf)) < 0 || strcmp(buf, "HEAD") == 0) {
+        static const char *const ci_vars[] = {"GITHUB_HEAD_REF", "GITHUB_REF_NAME",
+                                              "CI_COMMIT_REF_NAME", "BRANCH_NAME"};
+        buf[0] = '\0';
+        for (size_t i = 0; in_git && i < sizeof(ci_vars) / sizeof(ci_vars[0]) && !buf[0]; i++)
+            if (getenv(ci_vars[i]))
+                snprintf(buf, sizeof(buf), "%s", getenv(ci_vars[i]));
+    }
+    kv(f, &first, "git_branch", buf);
+    snprintf(cmd, sizeof(cmd),
+             "TZ=UTC git -C %s log -1 --date=format-local:%%Y-%%m-%%dT%%H:%%M:%%SZ --format=%%cd",
+             q);
+    if (!in_git || sb_capture(cmd, buf, sizeof(buf)) < 0)
+        buf[0] = '\0';
+    kv(f, &first, "git_commit_utc", buf);
 
     *firstp = first;
 }
@@ -285,7 +300,7 @@ int sb_env_write(const char *path, const struct sb_env_opts *o, struct sb_err *e
     if (!f)
         return sb_errf(err, SB_EXIT_USAGE, "%s: %s", tmp, strerror(errno));
     int first = 1;
-    env_hash = 0xcbf29ce484222325ull;
+    env_hash = SB_FNV_OFFSET;
     fputs("{", f);
     snprintf(buf, sizeof(buf), "%d", SB_CSV_SCHEMA_VERSION);
     kv_raw(f, &first, "csv_schema_version", buf);

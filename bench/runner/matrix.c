@@ -75,6 +75,8 @@ static int passes(const struct sb_matrix_opts *o, const struct sb_cell *c)
 {
     const char *val[] = {c->p.job, c->p.strategy, c->p.allocator, c->p.transport,
                          c->scenario->name};
+    /* a sweep's run answers to its job's name too (job=lat as well as job=lat@*) */
+    const char *base = c->job ? c->job->name : c->p.job;
     for (size_t k = 0; k < sb_filter_nkeys; k++) {
         int any = 0, hit = 0;
         for (size_t i = 0; i < o->nfilters; i++) {
@@ -83,6 +85,8 @@ static int passes(const struct sb_matrix_opts *o, const struct sb_cell *c)
                 continue;
             any = 1;
             hit |= fnmatch(strchr(o->filters[i], '=') + 1, val[k], 0) == 0;
+            if (k == 0)
+                hit |= fnmatch(strchr(o->filters[i], '=') + 1, base, 0) == 0;
         }
         if (any && !hit)
             return 0;
@@ -233,10 +237,17 @@ int sb_matrix_expand(struct sb_scenario *const *sc, size_t nsc, const struct sb_
                 const struct sb_job *job = &sc[s]->jobs[j];
                 if (r >= (o->repeat ? o->repeat : job->repeat))
                     continue;
+                size_t nrates = job->nsweep ? job->nsweep : 1;
+                for (size_t ri = 0; ri < nrates; ri++)
                 for (size_t st = 0; st < job->nstrategies; st++)
                     for (size_t a = 0; a < job->nallocators; a++) {
                         struct sb_cell c = {.p = job->base, .scenario = sc[s], .job = job,
                                             .timeout_ns = job->timeout_ns};
+                        if (job->nsweep) {
+                            c.p.rate = job->sweep[ri];
+                            snprintf(c.p.job, sizeof(c.p.job), "%.40s@%.0f/s", job->name,
+                                     job->sweep[ri]);
+                        }
                         snprintf(c.p.strategy, sizeof(c.p.strategy), "%s", job->strategies[st]);
                         if (job->strategy_plugin[st]) {
                             /* plugins.h resolves plugin:PATH entries before this */

@@ -21,6 +21,7 @@
 
 #define SB_MAX_LIST 32 /* strategies or allocators in one job */
 #define SB_MAX_KEYS 96 /* keys in the table (runner's, transports', peers') */
+#define SB_MAX_SWEEP 24 /* rates of one rate = sweep:... */
 #define SB_MAX_PLUGINS 16 /* plugin files in one scenario */
 
 /*
@@ -63,6 +64,10 @@ struct sb_job {
     size_t nallocators;
     unsigned repeat;
     uint64_t seed;
+    /* rate = sweep:LO-HI:xF|+STEP: the job runs once at each of these rates
+     * (messages/s), as jobs named "<name>@<rate>/s" (matrix.c); 0 = no sweep */
+    double sweep[SB_MAX_SWEEP];
+    size_t nsweep;
     uint64_t timeout_ns; /* the runner kills a run that takes longer */
 
     /* Every key set for this job (its [global] ones included), as the

@@ -308,9 +308,58 @@ static int key_message(struct sb_job *j, const char *v, struct sb_keyctx *k)
     return 0;
 }
 
+/*
+ * sweep:LO-HI:xF (LO, LO x F, ... up to HI) or sweep:LO-HI:+STEP (LO,
+ * LO + STEP, ...), rates as the key takes them; HI is included when the
+ * series reaches it.  At most SB_MAX_SWEEP rates.
+ */
+static int parse_sweep(struct sb_job *j, const char *v, struct sb_keyctx *k)
+{
+    char lo_s[64], hi_s[64], step_s[64];
+    const char *dash = strchr(v, '-'), *colon = dash ? strchr(dash, ':') : NULL;
+    if (!dash || !colon || (size_t)(dash - v) >= sizeof(lo_s) ||
+        (size_t)(colon - dash - 1) >= sizeof(hi_s) || strlen(colon + 1) >= sizeof(step_s))
+        goto bad;
+    snprintf(lo_s, sizeof(lo_s), "%.*s", (int)(dash - v), v);
+    snprintf(hi_s, sizeof(hi_s), "%.*s", (int)(colon - dash - 1), dash + 1);
+    snprintf(step_s, sizeof(step_s), "%s", colon + 1);
+    double lo, hi, step = 0, factor = 0;
+    if (sb_parse_rate(lo_s, &lo) < 0 || sb_parse_rate(hi_s, &hi) < 0 || lo <= 0 || hi < lo)
+        goto bad;
+    if (step_s[0] == 'x') {
+        char *end;
+        factor = strtod(step_s + 1, &end);
+        if (*end || !(factor > 1.0001) || factor > 1000)
+            goto bad;
+    } else if (step_s[0] == '+') {
+        if (sb_parse_rate(step_s + 1, &step) < 0 || step <= 0)
+            goto bad;
+    } else {
+        goto bad;
+    }
+    j->nsweep = 0;
+    for (double r = lo; r <= hi * (1 + 1e-9); r = factor ? r * factor : r + step) {
+        if (j->nsweep == SB_MAX_SWEEP) {
+            snprintf(k->why, sizeof(k->why), "the sweep has more than %d rates; take a larger step",
+                     SB_MAX_SWEEP);
+            return -1;
+        }
+        j->sweep[j->nsweep++] = r;
+    }
+    j->base.rate = lo; /* what the checks of the job see */
+    return 0;
+bad:
+    snprintf(k->why, sizeof(k->why),
+             "expected sweep:LO-HI:xFACTOR or sweep:LO-HI:+STEP with rates as 1000/s "
+             "(e.g. sweep:1000/s-100000/s:x2)");
+    return -1;
+}
+
 static int key_rate(struct sb_job *j, const char *v, struct sb_keyctx *k)
 {
-    (void)k;
+    j->nsweep = 0;
+    if (strncmp(v, "sweep:", 6) == 0)
+        return parse_sweep(j, v + 6, k);
     return sb_parse_rate(v, &j->base.rate);
 }
 
@@ -464,9 +513,15 @@ static const struct sb_key keys[] = {
      "fixed:64",
      "Payload size of each message.  replay:FILE reads one size a line (# comments), relative "
      "to the scenario file, and cycles through them.", 0, key_message, NULL},
-    {"rate", "traffic", "max, or messages per time: 2000/s, 2k/s, 5/ms, 600/min", "max",
+    {"rate", "traffic",
+     "max, or messages per time: 2000/s, 2k/s, 5/ms, 600/min; or sweep:LO-HI:xFACTOR or "
+     "sweep:LO-HI:+STEP",
+     "max",
      "Offered load: max sends as fast as the buffer takes them.  Paced with absolute "
-     "deadlines, so the rate does not drift.", 0, key_rate, NULL},
+     "deadlines, so the rate does not drift.  A sweep (sweep:1000/s-64000/s:x2) runs the job "
+     "once at each rate of the series, as jobs named NAME@RATE/s (1000/s, 2000/s, ... 64000/s; "
+     "HI when the series reaches it), with the same traffic seed; serbench report plots their "
+     "latency against the offered rate (plots/NAME-load).", 0, key_rate, NULL},
     {"burst", "traffic", "none, or COUNT@PERIOD: 50@100ms", "none",
      "COUNT messages back to back every PERIOD, instead of a steady rate (so rate must be "
      "max).", 0, key_burst, NULL},

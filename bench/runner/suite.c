@@ -211,7 +211,7 @@ int sb_suite_run(struct sb_scenario *const *sc, size_t nsc, const struct sb_matr
     suite_name(sc, nsc, name, sizeof(name));
     struct sb_env_opts eo = {o->argc, o->argv, sc, nsc, o->inject};
     struct sigstate ss;
-    struct sb_results res = {.env = &eo, .rows = rows, .planned = m->n};
+    struct sb_results res = {.env = &eo, .rows = rows, .planned = m->n, .history = o->history};
     if (sb_results_open(&res, o->outdir, name, &err) < 0) {
         sb_warnf("%s", err.msg);
         free(rows);
@@ -226,7 +226,8 @@ int sb_suite_run(struct sb_scenario *const *sc, size_t nsc, const struct sb_matr
     sb_results_close(&res);
     fflush(stdout);
     if (!o->quiet)
-        fprintf(stderr, "serbench: results in %s/ (runs.csv, env.json, summary.md)\n", res.dir);
+        fprintf(stderr, "serbench: results in %s/ (runs.csv, cells.csv, env.json, summary.md)\n%s",
+                res.dir, res.said);
     free(rows);
     free(runs);
     if (was_interrupted)

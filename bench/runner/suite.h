@@ -16,6 +16,7 @@ struct sb_suite_opts {
     char **argv;
     const char *exe;    /* the executable a run execs; NULL = /proc/self/exe */
     const char *inject; /* --inject as formatted, for env.json; NULL = none */
+    const char *history;/* --history PATH, or NULL for history.h's choice */
 };
 
 /* Returns the exit code: enum sb_exit. */

@@ -1,11 +1,27 @@
 /* writers.c - the result writers' table, and the calls that drive it (writers.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "again.h"
 #include "cells.h"
+#include "hgrm.h"
 #include "histfiles.h"
+#include "history.h"
+#include "page.h"
+#include "plots.h"
 #include "writers.h"
+
+/* A line for the suite's last words (res->said). */
+static void say(struct sb_results *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct sb_results *res, const char *fmt, ...)
+{
+    size_t o = strlen(res->said);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->said + o, sizeof(res->said) - o, fmt, ap);
+    va_end(ap);
+}
 
 /* ---- runs.csv --------------------------------------------------------------- */
 
@@ -71,6 +87,59 @@ static int cells_close(struct sb_results *res, struct sb_err *err)
     return res->n ? sb_cells_write(res->dir, err) : 0;
 }
 
+/* ---- after the suite: plots/, index.html, the history ------------------------ */
+
+static int hgrm_close(struct sb_results *res, struct sb_err *err)
+{
+    size_t n = 0;
+    if (!res->n || sb_hgrm_dir(res->dir, &n, err) < 0)
+        return res->n ? -1 : 0;
+    if (n)
+        say(res, "serbench: %zu latency percentile files (.hgrm) in %s/hgrm/\n", n, res->dir);
+    return 0;
+}
+
+static int plots_close(struct sb_results *res, struct sb_err *err)
+{
+    if (!res->n)
+        return 0;
+    struct sb_plots_made made;
+    if (sb_plots_make(res->dir, &made, err) < 0)
+        return -1;
+    if (made.no_gnuplot)
+        say(res, "serbench: no plots: %s\n", made.why);
+    else
+        say(res, "serbench: %zu plots in %s/plots/ (PNG and SVG)\n", made.n, res->dir);
+    return 0;
+}
+
+static int page_close(struct sb_results *res, struct sb_err *err)
+{
+    if (!res->n)
+        return 0;
+    if (sb_page_write(res->dir, err) < 0)
+        return -1;
+    say(res, "serbench: the page: %s/index.html\n", res->dir);
+    return 0;
+}
+
+static int history_close(struct sb_results *res, struct sb_err *err)
+{
+    const char *path = sb_history_path(res->history);
+    if (!path || !res->n)
+        return 0;
+    struct sb_history *h;
+    long long id = 0;
+    if (sb_history_open(path, SB_HISTORY_WRITE, &h, err) < 0)
+        return -1;
+    int rc = sb_history_add(h, res->dir, &id, err);
+    sb_history_close(h);
+    if (rc < 0)
+        return -1;
+    say(res, "serbench: kept in %s as suite %lld (serbench history)\n", path, id);
+    return 0;
+}
+
 static const struct sb_writer writers[] = {
     {"runs.csv", 1, runs_open, runs_add, runs_close},
     {"env.json", 0, env_open, NULL, NULL},
@@ -79,6 +148,10 @@ static const struct sb_writer writers[] = {
     {"summary.md", 0, NULL, summary_add, summary_close},
     {"cells.csv", 0, NULL, NULL, cells_close},
     {"hist/", 0, NULL, sb_histfiles_add, NULL},
+    {"hgrm/", 0, NULL, NULL, hgrm_close},
+    {"plots/", 0, NULL, NULL, plots_close},
+    {"index.html", 0, NULL, NULL, page_close},
+    {"history", 0, NULL, NULL, history_close},
 };
 
 #define NWRITERS (sizeof(writers) / sizeof(writers[0]))

@@ -9,8 +9,13 @@
  *   latest      results/latest -> this directory (default directories only)
  *   scenarios/  the scenarios as resolved, and command.txt: `serbench run --again`
  *   hist/N.hist each run's two latency histograms, whole (histfiles.h)
+ *   cells.csv   from runs.csv, when the suite ends
+ *   hgrm/       each cell's merged latency percentiles (hgrm.h), when the suite ends
+ *   plots/      gnuplot's pictures (plots.h), when the suite ends
+ *   index.html  the page (page.h), when the suite ends
+ *   history     the suite appended to results/history.sqlite (history.h)
  *
- * Adding a report (cells, memory, plots, history) is a writer function set
+ * Adding a report is a writer function set
  * and one row.  The suite loop (suite.c) knows none of them by name.
  */
 #ifndef SB_WRITERS_H
@@ -31,6 +36,8 @@ struct sb_results {
     size_t n, planned;
     FILE *also;                /* at close: the summary goes here too (stdout), or NULL */
     struct sb_csv csv;         /* runs.csv, open between open and close */
+    const char *history;       /* --history PATH, or NULL (history.h: sb_history_path) */
+    char said[1024];           /* what the closing writers made, for the suite's last words */
 };
 
 struct sb_writer {

@@ -67,7 +67,7 @@ scenario)
     # (serbench check links the strategy suites: tests/unit/suites/)
     sources="$(ls "$b"/common/*.c "$b"/device/*.c "$b"/transport/*.c "$b"/workload/*.c "$b"/runner/*.c | grep -v "/runner/main.c\$")
         $impl $src/tests/unit/support/*.c $src/tests/unit/suites/*.c"
-    libs="$(pkg-config --libs zlib inih libserialport gsl jansson cmocka) $crc_libs $impl_libs -lm -ldl" ;;
+    libs="$(pkg-config --libs zlib inih libserialport gsl jansson sqlite3 cmocka) $crc_libs $impl_libs -lm -ldl" ;;
 *)
     echo "fuzz-$name: unknown target" >&2
     exit 2 ;;
