@@ -377,7 +377,7 @@ static int expand_job(struct sb_scenario *sc, struct sb_job *j, struct probes *a
         }
     }
     for (size_t i = 0; i < n; i++) {
-        snprintf(j->strategies[i], SB_NAME_MAX, "%s", names[i]);
+        snprintf(j->strategies[i], SB_NAME_MAX, "%.*s", SB_NAME_MAX - 1, names[i]);
         j->strategy_plugin[i] = plugin[i];
         j->strategy_capacity[i] =
             plugin[i] ? capacity_of(&all[plugin[i] - 1], names[i], j->base.buffer) : 0;

@@ -230,6 +230,7 @@ static void regression_is_1(void **state)
     assert_int_equal(r.code, 1);
     assert_null(strstr(r.out, "| MB/s |"));
     assert_non_null(strstr(r.out, "| MB/CPU-s |"));
+    tspawn_free(&r);
 }
 
 static void failed_in_new_is_1(void **state)
