@@ -6,6 +6,10 @@
 # scenario beside ring_spsc, and read the man pages.  CTest: plugin-install.
 set -eu
 build=$1 src=$2 work=$3
+# $4: the sanitizer flags of the build under test, if any: a plugin that a
+# ThreadSanitizer serbench loads must be instrumented too, or TSan reports its
+# unseen atomics as races.
+sanflags=${4:-}
 
 fail() { echo "plugin-install: $*" >&2; exit 1; }
 
@@ -28,7 +32,7 @@ ldd "$prefix/bin/serbench" | grep -q "libsbuf.so.1 => $prefix/" ||
 # The example, from the installed copy, against the prefix only.
 cp -r "$prefix/share/serbench/examples/plugin" "$work/example"
 ex=$work/example
-cmake -S "$ex" -B "$ex/build" -DCMAKE_PREFIX_PATH="$prefix" \
+cmake -S "$ex" -B "$ex/build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_FLAGS="$sanflags" \
       -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF \
       >"$work/example-cmake.log" 2>&1 || { cat "$work/example-cmake.log" >&2; fail "configure failed"; }
 grep -q "^sbuf_DIR:PATH=$prefix/lib/cmake/sbuf\$" "$ex/build/CMakeCache.txt" ||
@@ -44,7 +48,7 @@ pc="$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs sbuf)" 
     fail "pkg-config sbuf failed"
 case $pc in *"$prefix"/*) ;; *) fail "pkg-config sbuf points elsewhere: $pc" ;; esac
 # shellcheck disable=SC2086 # pkg-config's flags are meant to split
-cc -std=c11 -shared -fPIC -fvisibility=hidden -Wall -Wextra -Werror "$ex/myring.c" $pc \
+cc -std=c11 -shared -fPIC -fvisibility=hidden -Wall -Wextra -Werror $sanflags "$ex/myring.c" $pc \
    -o "$work/libmyring-pc.so" || fail "building with pkg-config's flags failed"
 
 # serbench check with the installed serbench.
