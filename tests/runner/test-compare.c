@@ -23,21 +23,10 @@
 
 #include "csv.h"
 #include "tfile.h"
-#include "tspawn.h"
+#include "tserbench.h"
 
-static const char *bin;
-static char tmp[PATH_MAX];
 
 /* ---- crafting result directories ---------------------------------------------- */
-
-static const char *at(const char *name)
-{
-    static char path[64][PATH_MAX + 64];
-    static int i;
-    i = (i + 1) % 64;
-    snprintf(path[i], sizeof(path[i]), "%s/%s", tmp, name);
-    return path[i];
-}
 
 /* The value of key in "k=v k=v" overrides, or NULL. */
 static const char *lookup(const char *ov, const char *key, char *buf, size_t len)
@@ -128,10 +117,10 @@ static void env(const char *dir, const char *hash, const char *cpu)
     assert_int_equal(tfile_write(dir, "env.json", text, path, sizeof(path)), 0);
 }
 
-/* A result directory tmp/name with n runs of each cell in ov[] (NULL-ended). */
+/* A result directory ts_tmp/name with n runs of each cell in ov[] (NULL-ended). */
 static const char *side(const char *name, const char *hash, size_t n, const char *const *ov)
 {
-    const char *dir = at(name);
+    const char *dir = ts_at(name);
     char cmd[PATH_MAX + 32];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
@@ -150,14 +139,14 @@ static const char *side(const char *name, const char *hash, size_t n, const char
     return dir;
 }
 
-static struct tspawn sb(const char *a1, const char *a2, const char *a3, const char *a4,
+static struct ts_result sb(const char *a1, const char *a2, const char *a3, const char *a4,
                         const char *a5)
 {
     const char *args[] = {a1, a2, a3, a4, a5, NULL};
-    return tspawn_run(bin, args, tmp, 60);
+    return ts_run(args, NULL, 60);
 }
 
-static void expect(struct tspawn r, int code, const char *in_out, const char *in_err)
+static void expect(struct ts_result r, int code, const char *in_out, const char *in_err)
 {
     if (r.code != code)
         fail_msg("exit %d, wanted %d\nstdout: %s\nstderr: %s", r.code, code, r.out, r.err);
@@ -165,16 +154,16 @@ static void expect(struct tspawn r, int code, const char *in_out, const char *in
         fail_msg("stdout lacks '%s':\n%s", in_out, r.out);
     if (in_err && !strstr(r.err, in_err))
         fail_msg("stderr lacks '%s':\n%s", in_err, r.err);
-    tspawn_free(&r);
+    ts_done(&r);
 }
 
 /* An error: one line on stderr holding want. */
-static void expect_error(struct tspawn r, int code, const char *want)
+static void expect_error(struct ts_result r, int code, const char *want)
 {
-    if (r.code != code || tspawn_lines(r.err) != 1 || !strstr(r.err, want))
+    if (r.code != code || ts_lines(r.err) != 1 || !strstr(r.err, want))
         fail_msg("exit %d (wanted %d), stderr '%s' (wanted one line with '%s')", r.code, code,
                  r.err, want);
-    tspawn_free(&r);
+    ts_done(&r);
 }
 
 static const char *const two_cells[] = {"strategy=ring_spsc", "strategy=bip", NULL};
@@ -193,7 +182,7 @@ static void regression_is_1(void **state)
     (void)state;
     const char *slow[] = {"strategy=ring_spsc mb_per_s=80", "strategy=bip", NULL};
     const char *b = side("b1", "e1", 10, two_cells), *n = side("n1", "e1", 10, slow);
-    struct tspawn r = sb("compare", b, n, "--json", NULL);
+    struct ts_result r = sb("compare", b, n, "--json", NULL);
     assert_int_equal(r.code, 1);
     json_error_t je;
     json_t *j = json_loads(r.out, 0, &je);
@@ -217,20 +206,20 @@ static void regression_is_1(void **state)
     }
     assert_true(seen);
     json_decref(j);
-    tspawn_free(&r);
+    ts_done(&r);
     /* the Markdown: the regression first, before, after, ratio, p, why */
     r = sb("compare", b, n, NULL, NULL);
     assert_int_equal(r.code, 1);
     assert_non_null(strstr(r.out, "| **regressed** | t/small · ring_spsc · glibc · mem | MB/s | 100 | 80"));
     assert_null(strstr(r.out, "| unchanged"));
     assert_non_null(strstr(r.out, "20.0 % lower (threshold 5 %)"));
-    tspawn_free(&r);
+    ts_done(&r);
     /* thresholds are per metric: 25 % lets MB/s's 20 % through (MB/CPU-s still fails) */
     r = sb("compare", b, n, "--threshold", "mb_per_s=25");
     assert_int_equal(r.code, 1);
     assert_null(strstr(r.out, "| MB/s |"));
     assert_non_null(strstr(r.out, "| MB/CPU-s |"));
-    tspawn_free(&r);
+    ts_done(&r);
 }
 
 static void failed_in_new_is_1(void **state)
@@ -308,9 +297,9 @@ static void bad_input_is_2(void **state)
 {
     (void)state;
     const char *b = side("b10", "e1", 5, two_cells);
-    expect_error(sb("compare", b, at("nope"), NULL, NULL), 2, "nope: No such file");
-    mkdir(at("empty"), 0755);
-    expect_error(sb("compare", b, at("empty"), NULL, NULL), 2, "empty directory");
+    expect_error(sb("compare", b, ts_at("nope"), NULL, NULL), 2, "nope: No such file");
+    mkdir(ts_at("empty"), 0755);
+    expect_error(sb("compare", b, ts_at("empty"), NULL, NULL), 2, "empty directory");
     char path[PATH_MAX + 64];
     /* ragged: a row with a field fewer */
     const char *n = side("n10", "e1", 5, two_cells);
@@ -335,14 +324,14 @@ static void bad_input_is_2(void **state)
     assert_int_equal(tfile_write(n, "env.json", "{\"env_hash\": ", path, sizeof(path)), 0);
     expect_error(sb("compare", b, n, NULL, NULL), 2, "damaged env.json");
     /* JSON that is not serbench-micro's */
-    assert_int_equal(tfile_write(tmp, "other.json", "{\"benchmarks\": []}", path, sizeof(path)), 0);
+    assert_int_equal(tfile_write(ts_tmp, "other.json", "{\"benchmarks\": []}", path, sizeof(path)), 0);
     expect_error(sb("compare", path, path, NULL, NULL), 2, "not serbench-micro's JSON");
-    assert_int_equal(tfile_write(tmp, "text.json", "hello", path, sizeof(path)), 0);
+    assert_int_equal(tfile_write(ts_tmp, "text.json", "hello", path, sizeof(path)), 0);
     expect_error(sb("compare", path, path, NULL, NULL), 2, "not JSON");
     /* a baseline that does not exist */
     expect_error(sb("compare", "baseline:nosuch", b, NULL, NULL), 2, "no baseline named 'nosuch'");
     /* a directory against a JSON file */
-    assert_int_equal(tfile_write(tmp, "i.json",
+    assert_int_equal(tfile_write(ts_tmp, "i.json",
                                  "{\"format\": \"serbench-instructions\", \"env_hash\": \"e1\", "
                                  "\"benchmarks\": [{\"name\": \"x\", \"instructions_per_op\": 1}]}",
                                  path, sizeof(path)), 0);
@@ -354,7 +343,7 @@ static void bad_input_is_2(void **state)
     /* precedence: bad input (2) beats not comparable (4) */
     const char *e2 = side("n14", "e2", 5, two_cells);
     env(e2, "e2", "CPU B");
-    expect_error(sb("compare", e2, at("nope"), NULL, NULL), 2, "nope");
+    expect_error(sb("compare", e2, ts_at("nope"), NULL, NULL), 2, "nope");
 }
 
 static void precedence_4_over_1(void **state)
@@ -372,7 +361,7 @@ static void bmf_and_markdown_file(void **state)
 {
     (void)state;
     const char *b = side("b16", "e1", 10, two_cells), *n = side("n16", "e1", 10, two_cells);
-    struct tspawn r = sb("compare", b, n, "--bmf", NULL);
+    struct ts_result r = sb("compare", b, n, "--bmf", NULL);
     assert_int_equal(r.code, 0);
     json_t *j = json_loads(r.out, 0, NULL);
     assert_non_null(j);
@@ -382,11 +371,11 @@ static void bmf_and_markdown_file(void **state)
     assert_true(fabs(json_number_value(json_object_get(tp, "value")) - 100) < 1);
     assert_non_null(json_object_get(tp, "lower_value"));
     json_decref(j);
-    tspawn_free(&r);
-    const char *md = at("summary.md");
+    ts_done(&r);
+    const char *md = ts_at("summary.md");
     expect(sb("compare", b, n, "--markdown", md), 0, NULL, NULL);
     expect(sb("compare", b, n, "--markdown", md), 0, NULL, NULL);
-    char *s = tspawn_slurp(md);
+    char *s = ts_slurp(md);
     assert_non_null(s);
     char *first = strstr(s, "### serbench compare");
     assert_non_null(first);
@@ -415,7 +404,7 @@ static const char *gbench(const char *name, double cpu)
     static char path[4][PATH_MAX + 64];
     static int k;
     k = (k + 1) % 4;
-    assert_int_equal(tfile_write(tmp, name, text, path[k], sizeof(path[k])), 0);
+    assert_int_equal(tfile_write(ts_tmp, name, text, path[k], sizeof(path[k])), 0);
     return path[k];
 }
 
@@ -430,7 +419,7 @@ static const char *instr(const char *name, double v, const char *hash)
     static char path[4][PATH_MAX + 64];
     static int k;
     k = (k + 1) % 4;
-    assert_int_equal(tfile_write(tmp, name, text, path[k], sizeof(path[k])), 0);
+    assert_int_equal(tfile_write(ts_tmp, name, text, path[k], sizeof(path[k])), 0);
     return path[k];
 }
 
@@ -463,7 +452,7 @@ static void baseline_save(void **state)
     const char *x = side("b18", "e1", 5, inj);
     expect_error(sb("baseline", "save", "fake", x, NULL), 2, "--inject");
     expect_error(sb("baseline", "save", "../up", b, NULL), 2, "a baseline name");
-    expect_error(sb("baseline", "save", "other", at("nope"), NULL), 2, "nope");
+    expect_error(sb("baseline", "save", "other", ts_at("nope"), NULL), 2, "nope");
 }
 
 /* README's metric table is `serbench help metrics`, row for row. */
@@ -475,9 +464,9 @@ static void readme_has_the_metric_table(void **state)
         skip();
     char path[PATH_MAX];
     snprintf(path, sizeof(path), "%s/README.md", src);
-    char *readme = tspawn_slurp(path);
+    char *readme = ts_slurp(path);
     assert_non_null(readme);
-    struct tspawn r = sb("help", "metrics", NULL, NULL, NULL);
+    struct ts_result r = sb("help", "metrics", NULL, NULL, NULL);
     assert_int_equal(r.code, 0);
     size_t rows = 0;
     for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n"), rows++)
@@ -485,26 +474,21 @@ static void readme_has_the_metric_table(void **state)
             fail_msg("README.md lacks the metrics row: %s (regenerate it from serbench help "
                      "metrics)", line);
     assert_true(rows > 10);
-    tspawn_free(&r);
+    ts_done(&r);
     free(readme);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    bin = getenv("SERBENCH_BIN");
-    if (!bin)
-        return -1;
-    snprintf(tmp, sizeof(tmp), "/tmp/sb-compare-XXXXXX");
-    return mkdtemp(tmp) ? 0 : -1;
+    return ts_setup("sb-compare");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-    return system(cmd) == 0 ? 0 : -1;
+    ts_teardown();
+    return 0;
 }
 
 int main(void)

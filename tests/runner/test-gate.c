@@ -25,31 +25,21 @@
 
 #include "csvread.h"
 #include "tfile.h"
-#include "tspawn.h"
+#include "tserbench.h"
 
-static const char *bin;
-static char tmp[PATH_MAX], tiny[PATH_MAX + 64];
+static char tiny[PATH_MAX + 64];
 
-static const char *at(const char *name)
+static struct ts_result sb(const char *const *args)
 {
-    static char path[16][PATH_MAX + 64];
-    static int i;
-    i = (i + 1) % 16;
-    snprintf(path[i], sizeof(path[i]), "%s/%s", tmp, name);
-    return path[i];
-}
-
-static struct tspawn sb(const char *const *args)
-{
-    return tspawn_run(bin, args, tmp, 300);
+    return ts_run(args, NULL, 300);
 }
 
 static void expect_error(const char *const *args, int code, const char *want)
 {
-    struct tspawn r = sb(args);
+    struct ts_result r = sb(args);
     if (r.code != code || !strstr(r.err, want))
         fail_msg("exit %d (wanted %d), stderr '%s' (wanted '%s')", r.code, code, r.err, want);
-    tspawn_free(&r);
+    ts_done(&r);
 }
 
 /* Rows of dir/runs.csv, each column by name: sum of col over rows, and
@@ -58,7 +48,7 @@ static size_t rows_of(const char *dir, const char *col, const char *want, double
 {
     char path[PATH_MAX + 64];
     snprintf(path, sizeof(path), "%s/runs.csv", dir);
-    char *text = tspawn_slurp(path);
+    char *text = ts_slurp(path);
     assert_non_null(text);
     const char *p = text;
     struct csv_record hdr, row;
@@ -86,18 +76,18 @@ static void usage_errors(void **state)
 {
     (void)state;
     expect_error((const char *[]){"gate", tiny, NULL}, 2, "give one of --baseline-bin");
-    expect_error((const char *[]){"gate", "--baseline-bin", bin, "--baseline", tmp, tiny, NULL},
+    expect_error((const char *[]){"gate", "--baseline-bin", ts_bin, "--baseline", ts_tmp, tiny, NULL},
                  2, "give one of");
-    expect_error((const char *[]){"gate", "--baseline-bin", at("nosuch"), tiny, NULL}, 2,
+    expect_error((const char *[]){"gate", "--baseline-bin", ts_at("nosuch"), tiny, NULL}, 2,
                  "--baseline-bin");
-    expect_error((const char *[]){"gate", "--baseline", at("nosuch"), tiny, NULL}, 2,
+    expect_error((const char *[]){"gate", "--baseline", ts_at("nosuch"), tiny, NULL}, 2,
                  "not a result directory");
     expect_error((const char *[]){"gate", "--baseline", "baseline:nosuch", tiny, NULL}, 2,
                  "no baseline named");
-    expect_error((const char *[]){"gate", "--baseline-bin", bin, NULL}, 2, "no scenario");
-    expect_error((const char *[]){"gate", "--baseline-bin", bin, at("none.ini"), NULL}, 2,
+    expect_error((const char *[]){"gate", "--baseline-bin", ts_bin, NULL}, 2, "no scenario");
+    expect_error((const char *[]){"gate", "--baseline-bin", ts_bin, ts_at("none.ini"), NULL}, 2,
                  "none.ini");
-    expect_error((const char *[]){"gate", "--baseline-bin", bin, "--inject", "slow", tiny, NULL},
+    expect_error((const char *[]){"gate", "--baseline-bin", ts_bin, "--inject", "slow", tiny, NULL},
                  2, "--inject slow");
 }
 
@@ -105,77 +95,77 @@ static void side_exit_code_passed_on(void **state)
 {
     (void)state;
     char path[PATH_MAX + 64];
-    assert_int_equal(tfile_write(tmp, "missing.sh", "#!/bin/sh\nexit 3\n", path, sizeof(path)), 0);
+    assert_int_equal(tfile_write(ts_tmp, "missing.sh", "#!/bin/sh\nexit 3\n", path, sizeof(path)), 0);
     assert_int_equal(chmod(path, 0755), 0);
-    struct tspawn r = sb((const char *[]){"gate", "--baseline-bin", path, tiny, "--repeat", "1",
-                                          "-o", at("g3"), NULL});
+    struct ts_result r = sb((const char *[]){"gate", "--baseline-bin", path, tiny, "--repeat", "1",
+                                          "-o", ts_at("g3"), NULL});
     if (r.code != 3)
         fail_msg("exit %d, wanted 3: %s", r.code, r.err);
     assert_non_null(strstr(r.err, "exited 3"));
-    tspawn_free(&r);
+    ts_done(&r);
 }
 
 static void aa_is_0_or_5(void **state)
 {
     (void)state;
-    const char *out = at("aa");
-    struct tspawn r = sb((const char *[]){"gate", "--baseline-bin", bin, tiny, "--repeat", "2",
+    const char *out = ts_at("aa");
+    struct ts_result r = sb((const char *[]){"gate", "--baseline-bin", ts_bin, tiny, "--repeat", "2",
                                           "-q", "-o", out, NULL});
     if (r.code != 0 && r.code != 5)
         fail_msg("A/A gate exit %d (only 0 or 5 allowed)\n%s\n%s", r.code, r.out, r.err);
     assert_non_null(strstr(r.out, "## serbench gate:"));
-    tspawn_free(&r);
+    ts_done(&r);
     /* each side is a valid result directory: 2 rounds x 2 strategies */
     double sum;
-    assert_int_equal(rows_of(at("aa/base"), "inject", "", &sum), 4);
-    assert_int_equal(rows_of(at("aa/new"), "inject", "", &sum), 4);
+    assert_int_equal(rows_of(ts_at("aa/base"), "inject", "", &sum), 4);
+    assert_int_equal(rows_of(ts_at("aa/new"), "inject", "", &sum), 4);
     struct stat st;
-    assert_int_equal(stat(at("aa/new/cells.csv"), &st), 0);
-    assert_int_equal(stat(at("aa/base/env.json"), &st), 0);
+    assert_int_equal(stat(ts_at("aa/new/cells.csv"), &st), 0);
+    assert_int_equal(stat(ts_at("aa/base/env.json"), &st), 0);
     /* gate.json says the same */
-    json_t *j = json_load_file(at("aa/gate.json"), 0, NULL);
+    json_t *j = json_load_file(ts_at("aa/gate.json"), 0, NULL);
     assert_non_null(j);
     json_int_t e = json_integer_value(json_object_get(j, "exit"));
     assert_true(e == 0 || e == 5);
     json_decref(j);
     /* and compare reads the sides like any result */
-    r = sb((const char *[]){"compare", at("aa/base"), at("aa/new"), NULL});
+    r = sb((const char *[]){"compare", ts_at("aa/base"), ts_at("aa/new"), NULL});
     assert_true(r.code == 0 || r.code == 5);
-    tspawn_free(&r);
+    ts_done(&r);
 }
 
 static void injected_allocation_is_found(void **state)
 {
     (void)state;
-    const char *out = at("inj");
-    struct tspawn r = sb((const char *[]){"gate", "--baseline-bin", bin, tiny, "--repeat", "2",
+    const char *out = ts_at("inj");
+    struct ts_result r = sb((const char *[]){"gate", "--baseline-bin", ts_bin, tiny, "--repeat", "2",
                                           "--inject", "alloc:1", "-q", "-o", out, NULL});
     if (r.code != 1)
         fail_msg("injected gate exit %d (wanted 1)\n%s\n%s", r.code, r.out, r.err);
     assert_non_null(strstr(r.out, "regressed again: confirmed"));
     assert_non_null(strstr(r.out, "Injected faults in NEW"));
-    tspawn_free(&r);
-    json_t *j = json_load_file(at("inj/gate.json"), 0, NULL);
+    ts_done(&r);
+    json_t *j = json_load_file(ts_at("inj/gate.json"), 0, NULL);
     assert_non_null(j);
     assert_int_equal(json_array_size(json_object_get(j, "confirmed")), 2);
     json_decref(j);
     /* the injection is recorded, and counted exactly: one per message sent */
     double allocs, sent;
-    size_t n = rows_of(at("inj/new"), "inject", "alloc:1", &allocs);
+    size_t n = rows_of(ts_at("inj/new"), "inject", "alloc:1", &allocs);
     assert_int_equal(n, 4);
-    rows_of(at("inj/new"), "harness_allocations", NULL, &allocs);
-    rows_of(at("inj/new"), "msgs_sent", NULL, &sent);
+    rows_of(ts_at("inj/new"), "harness_allocations", NULL, &allocs);
+    rows_of(ts_at("inj/new"), "msgs_sent", NULL, &sent);
     assert_true(sent > 0);
     assert_true(allocs == sent);
-    rows_of(at("inj/base"), "harness_allocations", NULL, &allocs);
+    rows_of(ts_at("inj/base"), "harness_allocations", NULL, &allocs);
     assert_true(allocs == 0);
-    char *envj = tspawn_slurp(at("inj/new/env.json"));
+    char *envj = ts_slurp(ts_at("inj/new/env.json"));
     assert_non_null(envj);
     assert_non_null(strstr(envj, "\"inject\": \"alloc:1\""));
     assert_non_null(strstr(envj, "\"env_hash\": \""));
     free(envj);
     /* such a result is never a baseline */
-    expect_error((const char *[]){"baseline", "save", "fake", at("inj/new"), NULL}, 2,
+    expect_error((const char *[]){"baseline", "save", "fake", ts_at("inj/new"), NULL}, 2,
                  "--inject");
 }
 
@@ -183,25 +173,23 @@ static void stored_baseline(void **state)
 {
     (void)state;
     /* a baseline from the A/A gate's base side, then a gate against it */
-    struct tspawn r = sb((const char *[]){"baseline", "save", "tiny", at("aa/base"), NULL});
+    struct ts_result r = sb((const char *[]){"baseline", "save", "tiny", ts_at("aa/base"), NULL});
     assert_int_equal(r.code, 0);
-    tspawn_free(&r);
+    ts_done(&r);
     r = sb((const char *[]){"gate", "--baseline", "baseline:tiny", tiny, "--repeat", "2",
-                            "--inject", "alloc:1", "-q", "-o", at("st"), NULL});
+                            "--inject", "alloc:1", "-q", "-o", ts_at("st"), NULL});
     if (r.code != 1)
         fail_msg("stored gate exit %d (wanted 1)\n%s\n%s", r.code, r.out, r.err);
     assert_non_null(strstr(r.out, "against the stored baseline"));
-    tspawn_free(&r);
+    ts_done(&r);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    bin = getenv("SERBENCH_BIN");
-    snprintf(tmp, sizeof(tmp), "/tmp/sb-gate-XXXXXX");
-    if (!bin || !mkdtemp(tmp))
+    if (ts_setup("sb-gate") < 0)
         return -1;
-    return tfile_write(tmp, "tiny.ini",
+    return tfile_write(ts_tmp, "tiny.ini",
                        "[global]\nstrategies = ring_spsc, bip\nallocators = glibc\n"
                        "duration = 60ms\nwarmup = 20ms\nseed = 1\n\n[small]\nmessage = fixed:64\n",
                        tiny, sizeof(tiny));
@@ -210,9 +198,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-    return system(cmd) == 0 ? 0 : -1;
+    ts_teardown();
+    return 0;
 }
 
 int main(void)

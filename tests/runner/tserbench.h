@@ -23,7 +23,7 @@
 static const char *ts_bin, *ts_src;
 static char ts_tmp[PATH_MAX];
 
-static char *ts_slurp(const char *path)
+static inline char *ts_slurp(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f)
@@ -41,18 +41,18 @@ static char *ts_slurp(const char *path)
     return s;
 }
 
-/* ts_tmp/name; four rotating buffers. */
-static const char *ts_at(const char *name)
+/* ts_tmp/name; 64 rotating buffers (a test may hold many paths at once). */
+static inline const char *ts_at(const char *name)
 {
-    static char path[4][PATH_MAX + 256];
+    static char path[64][PATH_MAX + 256];
     static int i;
-    i = (i + 1) % 4;
+    i = (i + 1) % 64;
     snprintf(path[i], sizeof(path[i]), "%s/%.250s", ts_tmp, name);
     return path[i];
 }
 
-static void ts_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void ts_sh(const char *fmt, ...)
+static inline void ts_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline void ts_sh(const char *fmt, ...)
 {
     char cmd[3 * PATH_MAX];
     va_list ap;
@@ -64,7 +64,7 @@ static void ts_sh(const char *fmt, ...)
 }
 
 /* serbench with args (NULL-terminated) and extra NAME=VALUE env, in ts_tmp. */
-static pid_t ts_spawn(const char *const *args, const char *const *env)
+static inline pid_t ts_spawn(const char *const *args, const char *const *env)
 {
     char *argv[64];
     int n = 0;
@@ -88,7 +88,7 @@ static pid_t ts_spawn(const char *const *args, const char *const *env)
 }
 
 /* Exit code of pid (128+N for signal N); killed and failed after timeout_s. */
-static int ts_reap(pid_t pid, int timeout_s)
+static inline int ts_reap(pid_t pid, int timeout_s)
 {
     int fd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (fd >= 0) {
@@ -112,7 +112,7 @@ struct ts_result {
     char *out, *err;
 };
 
-static struct ts_result ts_run(const char *const *args, const char *const *env, int timeout_s)
+static inline struct ts_result ts_run(const char *const *args, const char *const *env, int timeout_s)
 {
     struct ts_result r;
     r.code = ts_reap(ts_spawn(args, env), timeout_s);
@@ -123,13 +123,13 @@ static struct ts_result ts_run(const char *const *args, const char *const *env, 
     return r;
 }
 
-static void ts_done(struct ts_result *r)
+static inline void ts_done(struct ts_result *r)
 {
     free(r->out);
     free(r->err);
 }
 
-static size_t ts_lines(const char *s)
+static inline size_t ts_lines(const char *s)
 {
     size_t n = 0;
     for (; *s; s++)
@@ -138,7 +138,7 @@ static size_t ts_lines(const char *s)
 }
 
 /* Fails unless args exit with code and one line on stderr holding want. */
-static void ts_expect_error(const char *const *args, const char *const *env, int code,
+static inline void ts_expect_error(const char *const *args, const char *const *env, int code,
                             const char *want)
 {
     struct ts_result r = ts_run(args, env, 60);
@@ -149,7 +149,7 @@ static void ts_expect_error(const char *const *args, const char *const *env, int
 }
 
 /* Sets up ts_bin, ts_src and a fresh ts_tmp; 0, or -1 when SERBENCH_BIN is not set. */
-static int ts_setup(const char *name)
+static inline int ts_setup(const char *name)
 {
     ts_bin = getenv("SERBENCH_BIN");
     ts_src = getenv("SERBENCH_SOURCE_DIR");
@@ -159,7 +159,7 @@ static int ts_setup(const char *name)
     return mkdtemp(ts_tmp) ? 0 : -1;
 }
 
-static void ts_teardown(void)
+static inline void ts_teardown(void)
 {
     if (ts_tmp[0] && !getenv("SERBENCH_KEEP_TMP")) {
         char cmd[PATH_MAX + 16];
