@@ -32,6 +32,7 @@
 #include <zlib.h>
 
 #include "tfile.h"
+#include "tserbench.h"
 #include "csv.h"
 #include "csvread.h"
 #include "histogram.h"
@@ -45,45 +46,14 @@
 #define SANITIZED 0
 #endif
 
-static const char *bin, *src;
-static char tmp[PATH_MAX];
 
 /* ---- helpers -------------------------------------------------------------- */
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *s = malloc(cap);
-    size_t r;
-    while ((r = fread(s + n, 1, cap - n - 1, f)) > 0) {
-        n += r;
-        if (n + 1 >= cap)
-            s = realloc(s, cap *= 2);
-    }
-    fclose(f);
-    s[n] = '\0';
-    return s;
-}
 
 static const char *put(const char *name, const char *text)
 {
     static char path[PATH_MAX + 64];
-    assert_int_equal(tfile_write(tmp, name, text, path, sizeof(path)), 0);
+    assert_int_equal(tfile_write(ts_tmp, name, text, path, sizeof(path)), 0);
     return path;
-}
-
-/* tmp/name; four rotating buffers, so a call may use several at once. */
-static const char *at(const char *name)
-{
-    static char path[4][PATH_MAX];
-    static int i;
-    i = (i + 1) % 4;
-    if ((size_t)snprintf(path[i], sizeof(path[i]), "%s/%s", tmp, name) >= sizeof(path[i]))
-        fail_msg("path too long: %s/%s", tmp, name);
-    return path[i];
 }
 
 static void rm_rf(const char *path)
@@ -93,95 +63,17 @@ static void rm_rf(const char *path)
     assert_int_equal(system(cmd), 0);
 }
 
-/*
- * Starts serbench with args (NULL-terminated), extra environment entries
- * (NAME=VALUE, NULL-terminated or NULL), in cwd (NULL = tmp), stdout and
- * stderr into tmp/_stdout and tmp/_stderr.
- */
-static pid_t spawn(const char *const *args, const char *const *env, const char *cwd)
-{
-    char *argv[32];
-    int n = 0;
-    argv[n++] = (char *)bin;
-    for (; args[n - 1] && n < 31; n++)
-        argv[n] = (char *)args[n - 1];
-    argv[n] = NULL;
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int o = open(at("_stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(at("_stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 || chdir(cwd ? cwd : tmp) < 0)
-            _exit(126);
-        for (; env && *env; env++)
-            putenv((char *)*env);
-        execv(bin, argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-/* Waits for pid at most timeout_s; returns its exit code, 128+N for signal N. */
-static int reap(pid_t pid, int timeout_s)
-{
-    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (fd >= 0) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int rc = poll(&p, 1, timeout_s * 1000);
-        close(fd);
-        if (rc == 0) {
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            fail_msg("serbench still running after %d s", timeout_s);
-        }
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        assert_int_equal(errno, EINTR);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-struct result {
-    int code;
-    char *out, *err;
-};
-
-static struct result run(const char *const *args, const char *const *env, int timeout_s)
-{
-    struct result r;
-    r.code = reap(spawn(args, env, NULL), timeout_s);
-    r.out = slurp(at("_stdout"));
-    r.err = slurp(at("_stderr"));
-    assert_non_null(r.out);
-    assert_non_null(r.err);
-    return r;
-}
-
-static void done(struct result *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static size_t count_lines(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
 /* A failure is reported in one line on stderr holding want (and want2). */
 static void expect_error(const char *const *args, int code, const char *want, const char *want2)
 {
-    struct result r = run(args, NULL, 30);
+    struct ts_result r = ts_run(args, NULL, 30);
     if (r.code != code)
         fail_msg("%s %s: exit %d, wanted %d; stderr: %s", args[0], args[1] ? args[1] : "", r.code,
                  code, r.err);
-    assert_int_equal(count_lines(r.err), 1);
+    assert_int_equal(ts_lines(r.err), 1);
     if (!strstr(r.err, want) || (want2 && !strstr(r.err, want2)))
         fail_msg("stderr '%s' lacks '%s' / '%s'", r.err, want, want2 ? want2 : "");
-    done(&r);
+    ts_done(&r);
 }
 
 /* Whether /proc/pid/cmdline holds word as one of its arguments. */
@@ -257,7 +149,7 @@ struct table {
 
 static void read_table(const char *path, struct table *t)
 {
-    char *text = slurp(path);
+    char *text = ts_slurp(path);
     if (!text)
         fail_msg("no %s", path);
     const char *p = text;
@@ -312,10 +204,10 @@ static size_t planned_runs(const char *path, const char *filter)
 static int setup(void **state)
 {
     (void)state;
-    bin = getenv("SERBENCH_BIN");
-    src = getenv("SERBENCH_SOURCE_DIR");
-    snprintf(tmp, sizeof(tmp), "/tmp/sb-cli-XXXXXX");
-    if (!mkdtemp(tmp))
+    ts_bin = getenv("SERBENCH_BIN");
+    ts_src = getenv("SERBENCH_SOURCE_DIR");
+    snprintf(ts_tmp, sizeof(ts_tmp), "/tmp/sb-cli-XXXXXX");
+    if (!mkdtemp(ts_tmp))
         return -1;
     /* orphans of anything we start become ours, so leftovers can be seen */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -325,13 +217,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    rm_rf(tmp);
+    rm_rf(ts_tmp);
     return 0;
 }
 
 #define NEED_BINARY()           \
     do {                        \
-        if (!bin || !src)       \
+        if (!ts_bin || !ts_src)       \
             skip();             \
     } while (0)
 
@@ -342,43 +234,43 @@ static void test_usage_and_exit_codes(void **state)
     (void)state;
     NEED_BINARY();
     const char *none[] = {NULL};
-    struct result r = run(none, NULL, 30);
+    struct ts_result r = ts_run(none, NULL, 30);
     assert_int_equal(r.code, 2);
     assert_non_null(strstr(r.err, "usage: serbench"));
     assert_string_equal(r.out, "");
-    done(&r);
+    ts_done(&r);
 
     const char *help[] = {"--help", NULL};
-    r = run(help, NULL, 30);
+    r = ts_run(help, NULL, 30);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "commands:"));
     assert_non_null(strstr(r.out, "  run "));
     assert_non_null(strstr(r.out, "130 interrupted"));
     assert_null(strstr(r.out, "__run-one")); /* internal */
-    done(&r);
+    ts_done(&r);
 
     const char *version[] = {"--version", NULL};
-    r = run(version, NULL, 30);
+    r = ts_run(version, NULL, 30);
     assert_int_equal(r.code, 0);
     assert_int_equal(strncmp(r.out, "serbench ", 9), 0);
-    done(&r);
+    ts_done(&r);
 
     const char *help_run[] = {"help", "run", NULL};
-    r = run(help_run, NULL, 30);
+    r = ts_run(help_run, NULL, 30);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "usage: serbench run SCENARIO.ini"));
     assert_non_null(strstr(r.out, "--filter KEY=GLOB"));
-    done(&r);
+    ts_done(&r);
 
     const char *list[] = {"list", NULL};
-    r = run(list, NULL, 30);
+    r = ts_run(list, NULL, 30);
     assert_int_equal(r.code, 0);
     for (size_t i = 0; i < sbuf_registry_count(); i++)
         assert_non_null(strstr(r.out, sbuf_registry_at(i)->name));
     assert_non_null(strstr(r.out, "jemalloc"));
     assert_non_null(strstr(r.out, "pool_fixed"));
     assert_non_null(strstr(r.out, "mem "));
-    done(&r);
+    ts_done(&r);
 
     const char *e1[] = {"bogus", NULL};
     expect_error(e1, 2, "unknown command 'bogus'", "did you mean");
@@ -429,29 +321,29 @@ static void test_dry_run(void **state)
     (void)state;
     NEED_BINARY();
     char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/scenarios/smoke.ini", src);
+    snprintf(path, sizeof(path), "%s/scenarios/smoke.ini", ts_src);
     const char *args[] = {"run", "--dry-run", path, NULL};
-    struct result r = run(args, NULL, 30);
+    struct ts_result r = ts_run(args, NULL, 30);
     assert_int_equal(r.code, 0);
     size_t n = planned_runs(path, NULL);
-    assert_int_equal(count_lines(r.out), n + 2); /* header, runs, total */
+    assert_int_equal(ts_lines(r.out), n + 2); /* header, runs, total */
     char total[64];
     snprintf(total, sizeof(total), "\n%zu runs, about ", n);
     assert_non_null(strstr(r.out, total));
     assert_non_null(strstr(r.out, "ring_spsc"));
-    done(&r);
+    ts_done(&r);
 
     const char *filtered[] = {"run", "-n", path, "--filter", "strategy=ring_spsc", "--repeat",
                               "2", NULL};
-    r = run(filtered, NULL, 30);
+    r = ts_run(filtered, NULL, 30);
     assert_int_equal(r.code, 0);
     /* ring_spsc in every job of smoke.ini, twice */
     size_t want = 2 * planned_runs(path, "strategy=ring_spsc");
-    assert_int_equal(count_lines(r.out), want + 2);
-    done(&r);
+    assert_int_equal(ts_lines(r.out), want + 2);
+    ts_done(&r);
 
     struct stat st;
-    assert_int_equal(stat(at("results"), &st), -1); /* a dry run writes nothing */
+    assert_int_equal(stat(ts_at("results"), &st), -1); /* a dry run writes nothing */
 }
 
 /* The documented schema and key tables are exactly what serbench prints. */
@@ -463,16 +355,16 @@ static void test_docs_match_the_tables(void **state)
     static const char *const readme[] = {"results/README.md", "scenarios/README.md"};
     for (int i = 0; i < 2; i++) {
         const char *args[] = {"help", topic[i], NULL};
-        struct result r = run(args, NULL, 30);
+        struct ts_result r = ts_run(args, NULL, 30);
         assert_int_equal(r.code, 0);
         char path[PATH_MAX];
-        snprintf(path, sizeof(path), "%s/%s", src, readme[i]);
-        char *doc = slurp(path);
+        snprintf(path, sizeof(path), "%s/%s", ts_src, readme[i]);
+        char *doc = ts_slurp(path);
         assert_non_null(doc);
         if (!strstr(doc, r.out))
             fail_msg("%s is out of date: paste in `serbench help %s`", readme[i], topic[i]);
         free(doc);
-        done(&r);
+        ts_done(&r);
     }
 }
 
@@ -480,8 +372,8 @@ static void test_docs_match_the_tables(void **state)
 static size_t documented_columns(char names[][64], size_t max)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/results/README.md", src);
-    char *doc = slurp(path);
+    snprintf(path, sizeof(path), "%s/results/README.md", ts_src);
+    char *doc = ts_slurp(path);
     assert_non_null(doc);
     size_t n = 0;
     for (const char *p = doc; (p = strstr(p, "\n| ")) && n < max; p++) {
@@ -530,7 +422,7 @@ static void expect_hist_file(const struct table *t, size_t i)
     static struct sb_run_hists h;
     unsigned long run = 0;
     char err[512];
-    if (sb_hist_file_read(at(name), &run, &h, err, sizeof(err)) != 0)
+    if (sb_hist_file_read(ts_at(name), &run, &h, err, sizeof(err)) != 0)
         fail_msg("row %zu: %s", i, err);
     assert_int_equal(run, i + 1);
     static const char *const kinds[2] = {"lat_", "lat_int_"};
@@ -560,20 +452,20 @@ static void test_smoke_end_to_end(void **state)
     (void)state;
     NEED_BINARY();
     char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/scenarios/smoke.ini", src);
+    snprintf(path, sizeof(path), "%s/scenarios/smoke.ini", ts_src);
     /* a sanitizer build cannot preload another allocator */
     const char *filter = SANITIZED ? "allocator=glibc" : "allocator=*";
     const char *args[] = {"run", path, "-o", "out", "--quiet", "--filter", filter, NULL};
-    struct result r = run(args, NULL, 300);
+    struct ts_result r = ts_run(args, NULL, 300);
     if (r.code != 0) {
-        char *csv = slurp(at("out/runs.csv"));
+        char *csv = ts_slurp(ts_at("out/runs.csv"));
         fail_msg("exit %d; stderr:\n%s\nruns.csv:\n%s", r.code, r.err, csv ? csv : "(none)");
     }
     assert_non_null(strstr(r.out, "# serbench summary"));
     assert_null(strstr(r.err, "[1/")); /* quiet: no progress */
 
     struct table t;
-    read_table(at("out/runs.csv"), &t);
+    read_table(ts_at("out/runs.csv"), &t);
     /* the header is the documented schema, column by column */
     char doc[128][64];
     size_t ndoc = documented_columns(doc, 128);
@@ -615,7 +507,7 @@ static void test_smoke_end_to_end(void **state)
     }
     free_table(&t);
 
-    char *env = slurp(at("out/env.json"));
+    char *env = ts_slurp(ts_at("out/env.json"));
     assert_non_null(env);
     assert_int_equal(env[0], '{');
     assert_non_null(strstr(env, "\"git_commit\": \""));
@@ -626,16 +518,16 @@ static void test_smoke_end_to_end(void **state)
         char cmd[PATH_MAX + 128];
         snprintf(cmd, sizeof(cmd),
                  "/usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' '%s'",
-                 at("out/env.json"));
+                 ts_at("out/env.json"));
         assert_int_equal(system(cmd), 0);
     }
-    char *sum = slurp(at("out/summary.md"));
+    char *sum = ts_slurp(ts_at("out/summary.md"));
     assert_non_null(sum);
     assert_non_null(strstr(sum, "## small (smoke)"));
     assert_non_null(strstr(sum, "| 1 | "));
     expect_tables_rectangular(sum);
     free(sum);
-    done(&r);
+    ts_done(&r);
 }
 
 static void test_results_dir_and_latest(void **state)
@@ -644,10 +536,10 @@ static void test_results_dir_and_latest(void **state)
     NEED_BINARY();
     put("tiny.ini", "[t]\nstrategies = ring_spsc\nduration = 100ms\n");
     const char *args[] = {"run", "tiny.ini", NULL};
-    struct result r = run(args, NULL, 60);
+    struct ts_result r = ts_run(args, NULL, 60);
     assert_int_equal(r.code, 0);
     char link[PATH_MAX];
-    ssize_t n = readlink(at("results/latest"), link, sizeof(link) - 1);
+    ssize_t n = readlink(ts_at("results/latest"), link, sizeof(link) - 1);
     assert_true(n > 0);
     link[n] = '\0';
     /* <UTC stamp>-<scenario>: 20250131T123456Z-tiny */
@@ -657,11 +549,11 @@ static void test_results_dir_and_latest(void **state)
     char csv[PATH_MAX + 32];
     snprintf(csv, sizeof(csv), "results/%s/runs.csv", link);
     struct table t;
-    read_table(at(csv), &t);
+    read_table(ts_at(csv), &t);
     assert_int_equal(t.n, 1);
     free_table(&t);
     assert_non_null(strstr(r.err, link)); /* where the results went */
-    done(&r);
+    ts_done(&r);
 }
 
 /*
@@ -679,26 +571,26 @@ static void test_again_reproduces(void **state)
     const char *env[] = {"AGAIN_SIZE=48", NULL};
     const char *args[] = {"run", "again.ini", "--repeat", "2", "--filter", "strategy=bip",
                           "-o", "again1", "--quiet", NULL};
-    struct result r = run(args, env, 60);
+    struct ts_result r = ts_run(args, env, 60);
     assert_int_equal(r.code, 0);
-    done(&r);
-    char *first = slurp(at("again1/scenarios/again.ini"));
+    ts_done(&r);
+    char *first = ts_slurp(ts_at("again1/scenarios/again.ini"));
     assert_non_null(first);
     assert_non_null(strstr(first, "message = fixed:48\n")); /* ${VAR} expanded */
     assert_non_null(strstr(first, "buffer = 16KiB\n"));     /* the include's key */
     assert_non_null(strstr(first, "overflow = block\n"));   /* a default, written out */
     assert_null(strstr(first, "include inc.ini"));
     const char *again[] = {"run", "--again", "again1", "-o", "again2", NULL};
-    r = run(again, NULL, 60); /* no AGAIN_SIZE now: the resolved copy does not need it */
+    r = ts_run(again, NULL, 60); /* no AGAIN_SIZE now: the resolved copy does not need it */
     assert_int_equal(r.code, 0);
-    done(&r);
-    char *second = slurp(at("again2/scenarios/again.ini"));
+    ts_done(&r);
+    char *second = ts_slurp(ts_at("again2/scenarios/again.ini"));
     assert_non_null(second);
     /* the same jobs, key for key (the first comment line names the source) */
     assert_string_equal(strchr(first, '\n'), strchr(second, '\n'));
     struct table a, b;
-    read_table(at("again1/runs.csv"), &a);
-    read_table(at("again2/runs.csv"), &b);
+    read_table(ts_at("again1/runs.csv"), &a);
+    read_table(ts_at("again2/runs.csv"), &b);
     assert_int_equal(a.n, 2); /* bip only, two repeats */
     assert_int_equal(b.n, a.n);
     for (size_t i = 0; i < a.n; i++) {
@@ -722,11 +614,11 @@ static void test_allocators_verified(void **state)
         skip();
     put("alloc.ini", "[a]\nstrategies = ring_spsc\nallocators = all\nduration = 100ms\n");
     const char *args[] = {"run", "alloc.ini", "-o", "alloc", "-q", NULL};
-    struct result r = run(args, NULL, 60);
+    struct ts_result r = ts_run(args, NULL, 60);
     if (r.code != 0)
         fail_msg("exit %d: %s", r.code, r.err);
     struct table t;
-    read_table(at("alloc/runs.csv"), &t);
+    read_table(ts_at("alloc/runs.csv"), &t);
     assert_int_equal(t.n, 4);
     static const char *const names[] = {"glibc ", "jemalloc ", "mimalloc ", "tcmalloc "};
     for (size_t i = 0; i < 4; i++) {
@@ -734,7 +626,7 @@ static void test_allocators_verified(void **state)
         assert_int_equal(strncmp(cell(&t, i, "allocator_seen"), names[i], strlen(names[i])), 0);
     }
     free_table(&t);
-    done(&r);
+    ts_done(&r);
 }
 
 static void test_missing_allocator_library(void **state)
@@ -744,12 +636,12 @@ static void test_missing_allocator_library(void **state)
     put("je.ini", "[a]\nstrategies = ring_spsc\nallocators = glibc, jemalloc\nduration = 100ms\n");
     const char *env[] = {"SERBENCH_ALLOCATOR_LIB_JEMALLOC=/nonexistent/libjemalloc.so.2", NULL};
     const char *args[] = {"run", "je.ini", "-o", "missing", NULL};
-    struct result r = run(args, env, 60);
+    struct ts_result r = ts_run(args, env, 60);
     assert_int_equal(r.code, 3);
-    assert_int_equal(count_lines(r.err), 1);
+    assert_int_equal(ts_lines(r.err), 1);
     assert_non_null(strstr(r.err, SANITIZED ? "sanitizer" : "apt-get install libjemalloc2"));
-    assert_int_equal(access(at("missing/runs.csv"), F_OK), -1); /* nothing ran */
-    done(&r);
+    assert_int_equal(access(ts_at("missing/runs.csv"), F_OK), -1); /* nothing ran */
+    ts_done(&r);
 }
 
 static void test_bogus_preload_is_not_measured(void **state)
@@ -767,10 +659,10 @@ static void test_bogus_preload_is_not_measured(void **state)
     const char *env[] = {env0, NULL};
     const char *args[] = {"run", "je.ini", "-o", "bogus", NULL};
     put("je.ini", "[a]\nstrategies = ring_spsc\nallocators = glibc, jemalloc\nduration = 100ms\n");
-    struct result r = run(args, env, 60);
+    struct ts_result r = ts_run(args, env, 60);
     assert_int_equal(r.code, 3);
     struct table t;
-    read_table(at("bogus/runs.csv"), &t);
+    read_table(ts_at("bogus/runs.csv"), &t);
     assert_int_equal(t.n, 2);
     assert_string_equal(cell(&t, 0, "status"), "ok");
     assert_string_equal(cell(&t, 1, "status"), "failed");
@@ -778,7 +670,7 @@ static void test_bogus_preload_is_not_measured(void **state)
                            "allocator jemalloc was requested but malloc is served by glibc"));
     assert_int_equal(strncmp(cell(&t, 1, "allocator_seen"), "glibc ", 6), 0);
     free_table(&t);
-    done(&r);
+    ts_done(&r);
 }
 
 static void test_crash_is_a_failed_row(void **state)
@@ -788,13 +680,13 @@ static void test_crash_is_a_failed_row(void **state)
     put("crash.ini", "[global]\nstrategies = ring_spsc\n[victim]\nduration = 30s\n"
                      "[after]\nduration = 100ms\n");
     const char *args[] = {"run", "crash.ini", "-o", "crash", NULL};
-    pid_t pid = spawn(args, NULL, NULL);
+    pid_t pid = ts_spawn(args, NULL);
     pid_t child = run_child_of(pid);
     kill(child, SIGSEGV);
-    int code = reap(pid, 60);
+    int code = ts_reap(pid, 60);
     assert_int_equal(code, 1);
     struct table t;
-    read_table(at("crash/runs.csv"), &t);
+    read_table(ts_at("crash/runs.csv"), &t);
     assert_int_equal(t.n, 2); /* the suite went on */
     assert_string_equal(cell(&t, 0, "status"), "failed");
     /* a sanitizer catches the signal itself and exits */
@@ -811,15 +703,15 @@ static void test_timeout_is_a_failed_row(void **state)
     NEED_BINARY();
     put("slow.ini", "[slow]\nstrategies = ring_spsc\nduration = 60s\ntimeout = 500ms\n");
     const char *args[] = {"run", "slow.ini", "-o", "slow", NULL};
-    struct result r = run(args, NULL, 60);
+    struct ts_result r = ts_run(args, NULL, 60);
     assert_int_equal(r.code, 1);
     struct table t;
-    read_table(at("slow/runs.csv"), &t);
+    read_table(ts_at("slow/runs.csv"), &t);
     assert_int_equal(t.n, 1);
     assert_string_equal(cell(&t, 0, "status"), "failed");
     assert_non_null(strstr(cell(&t, 0, "reason"), "timed out after 500ms"));
     free_table(&t);
-    done(&r);
+    ts_done(&r);
     expect_no_leftover_children();
 }
 
@@ -829,23 +721,23 @@ static void interrupt_mid_run(int sig)
     char out[32];
     snprintf(out, sizeof(out), "int%d", sig);
     const char *args[] = {"run", "long.ini", "-o", out, NULL};
-    pid_t pid = spawn(args, NULL, NULL);
+    pid_t pid = ts_spawn(args, NULL);
     run_child_of(pid); /* the first run has started */
     struct timespec ts = {0, 300000000};
     nanosleep(&ts, NULL);
     kill(pid, sig);
-    assert_int_equal(reap(pid, 30), 130);
+    assert_int_equal(ts_reap(pid, 30), 130);
     char csv[64];
     snprintf(csv, sizeof(csv), "%s/runs.csv", out);
     struct table t;
-    read_table(at(csv), &t); /* strict: every line complete */
+    read_table(ts_at(csv), &t); /* strict: every line complete */
     assert_int_equal(t.n, 1);
     assert_string_equal(cell(&t, 0, "status"), "aborted");
     assert_string_equal(cell(&t, 0, "reason"), "interrupted");
     assert_string_equal(cell(&t, 0, "strategy"), "ring_spsc");
     free_table(&t);
     snprintf(csv, sizeof(csv), "%s/summary.md", out);
-    char *sum = slurp(at(csv));
+    char *sum = ts_slurp(ts_at(csv));
     assert_non_null(sum);
     assert_non_null(strstr(sum, "aborted: interrupted"));
     expect_tables_rectangular(sum);
