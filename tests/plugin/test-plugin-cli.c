@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "csvread.h"
+#include "tserbench.h"
 #include "plugins.h"
 #include "sha256.h"
 
@@ -40,30 +41,12 @@
 #define SANITIZED 0
 #endif
 
-static const char *bin, *micro, *plugins;
-static char tmp[PATH_MAX];
+static const char *micro, *plugins;
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0, r;
-    char *s = malloc(cap);
-    while ((r = fread(s + n, 1, cap - n - 1, f)) > 0) {
-        n += r;
-        if (n + 1 >= cap)
-            s = realloc(s, cap *= 2);
-    }
-    fclose(f);
-    s[n] = '\0';
-    return s;
-}
-
-/* tmp/name, or a test plugin's path (plugin("tp_good.so")); 32 rotating
- * buffers, enough for a table of them. */
+/* A test plugin's path (plugin("tp_good.so")); 32 rotating buffers,
+ * enough for a table of them. */
 static const char *join(const char *dir, const char *name)
 {
     static char path[32][PATH_MAX];
@@ -73,82 +56,14 @@ static const char *join(const char *dir, const char *name)
         fail_msg("path too long: %s/%s", dir, name);
     return path[i];
 }
-#define at(name) join(tmp, name)
 #define plugin(name) join(plugins, name)
 
 static void put(const char *name, const char *text)
 {
-    FILE *f = fopen(at(name), "w");
+    FILE *f = fopen(ts_at(name), "w");
     assert_non_null(f);
     fputs(text, f);
     fclose(f);
-}
-
-struct result {
-    int code;
-    char *out, *err;
-};
-
-/* Runs exe with args (NULL-terminated) and extra environment, in tmp. */
-static struct result run_exe(const char *exe, const char *const *args, const char *const *env,
-                             int timeout_s)
-{
-    char *argv[32];
-    int n = 0;
-    argv[n++] = (char *)exe;
-    for (; args[n - 1] && n < 31; n++)
-        argv[n] = (char *)args[n - 1];
-    argv[n] = NULL;
-    const char *o = at("_stdout"), *e = at("_stderr");
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fo = open(o, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int fe = open(e, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fo < 0 || fe < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0 || chdir(tmp) < 0)
-            _exit(126);
-        for (; env && *env; env++)
-            putenv((char *)*env);
-        execv(exe, argv);
-        _exit(127);
-    }
-    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (fd >= 0) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int rc = poll(&p, 1, timeout_s * 1000);
-        close(fd);
-        if (rc == 0) {
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            fail_msg("%s %s still running after %d s", exe, args[0], timeout_s);
-        }
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        assert_int_equal(errno, EINTR);
-    struct result r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), slurp(o), slurp(e)};
-    assert_non_null(r.out);
-    assert_non_null(r.err);
-    return r;
-}
-
-static struct result run(const char *const *args, const char *const *env, int timeout_s)
-{
-    return run_exe(bin, args, env, timeout_s);
-}
-
-static void done(struct result *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static size_t count_lines(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
 }
 
 static size_t count(const char *s, const char *what)
@@ -163,56 +78,22 @@ static size_t count(const char *s, const char *what)
 static void expect_one_line(const char *const *args, const char *const *env, int code,
                             const char *const *want)
 {
-    struct result r = run(args, env, 120);
-    if (r.code != code || count_lines(r.err) != 1)
+    struct ts_result r = ts_run(args, env, 120);
+    if (r.code != code || ts_lines(r.err) != 1)
         fail_msg("serbench %s %s: exit %d (want %d), stderr: %s, stdout: %s", args[0], args[1],
                  r.code, code, r.err, r.out);
     for (; *want; want++)
         if (!strstr(r.err, *want))
             fail_msg("serbench %s %s: stderr '%s' lacks '%s'", args[0], args[1], r.err, *want);
-    done(&r);
-}
-
-struct table {
-    struct csv_record hdr;
-    struct csv_record rows[64];
-    size_t n;
-};
-
-static void read_table(const char *path, struct table *t)
-{
-    char *text = slurp(path);
-    if (!text)
-        fail_msg("no %s", path);
-    const char *p = text;
-    assert_int_equal(csv_next(&p, &t->hdr), 1);
-    t->n = 0;
-    while (t->n < 64 && csv_next(&p, &t->rows[t->n]) == 1)
-        t->n++;
-    free(text);
-}
-
-static void free_table(struct table *t)
-{
-    csv_free(&t->hdr);
-    for (size_t i = 0; i < t->n; i++)
-        csv_free(&t->rows[i]);
-}
-
-static const char *cell(const struct table *t, size_t row, const char *col)
-{
-    int c = csv_col(&t->hdr, col);
-    if (c < 0)
-        fail_msg("no column %s", col);
-    return t->rows[row].field[c];
+    ts_done(&r);
 }
 
 /* The row of strategy in t; fails if there is not exactly one. */
-static size_t row_of(const struct table *t, const char *strategy)
+static size_t row_of(const struct ts_table *t, const char *strategy)
 {
     size_t found = t->n;
     for (size_t i = 0; i < t->n; i++)
-        if (strcmp(cell(t, i, "strategy"), strategy) == 0) {
+        if (strcmp(ts_cell(t, i, "strategy"), strategy) == 0) {
             if (found != t->n)
                 fail_msg("two rows for %s", strategy);
             found = i;
@@ -225,24 +106,23 @@ static size_t row_of(const struct table *t, const char *strategy)
 static int setup(void **state)
 {
     (void)state;
-    bin = getenv("SERBENCH_BIN");
+    ts_bin = getenv("SERBENCH_BIN");
     micro = getenv("SERBENCH_MICRO_BIN");
     plugins = getenv("SERBENCH_TEST_PLUGINS");
-    snprintf(tmp, sizeof(tmp), "/tmp/sb-plugin-XXXXXX");
-    return mkdtemp(tmp) ? 0 : -1;
+    snprintf(ts_tmp, sizeof(ts_tmp), "/tmp/sb-plugin-XXXXXX");
+    return mkdtemp(ts_tmp) ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[PATH_MAX + 32];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-    return system(cmd) == 0 ? 0 : -1;
+    ts_teardown();
+    return 0;
 }
 
 #define NEED_BINARY()                    \
     do {                                 \
-        if (!bin || !micro || !plugins)  \
+        if (!ts_bin || !micro || !plugins)  \
             skip();                      \
     } while (0)
 
@@ -253,7 +133,7 @@ static void test_check_good_plugin(void **state)
     (void)state;
     NEED_BINARY();
     const char *args[] = {"check", plugin("tp_good.so"), "--quick", NULL};
-    struct result r = run(args, NULL, 600);
+    struct ts_result r = ts_run(args, NULL, 600);
     if (r.code != 0)
         fail_msg("exit %d:\n%s%s", r.code, r.out, r.err);
     /* 17 conformance cases, 1 model, 2 stress, for each of its two strategies */
@@ -266,16 +146,16 @@ static void test_check_good_plugin(void **state)
     assert_int_equal(count(r.out, "\nFAIL"), 0);
     assert_non_null(strstr(r.out, "serbench check: 38 passed, 2 skipped, 0 failed: ok\n"));
     /* one line a case: the header, two strategy lines, 40 verdicts, the summary */
-    assert_int_equal(count_lines(r.out), 1 + 2 + 40 + 1);
-    done(&r);
+    assert_int_equal(ts_lines(r.out), 1 + 2 + 40 + 1);
+    ts_done(&r);
 
     const char *one[] = {"check", plugin("tp_good.so"), "--quick", "--strategy", "plain_ring_b",
                          NULL};
-    r = run(one, NULL, 600);
+    r = ts_run(one, NULL, 600);
     assert_int_equal(r.code, 0);
     assert_int_equal(count(r.out, " plain_ring/"), 0);
     assert_non_null(strstr(r.out, "serbench check: 19 passed, 1 skipped, 0 failed: ok\n"));
-    done(&r);
+    ts_done(&r);
 }
 
 static void test_check_broken_plugin(void **state)
@@ -283,7 +163,7 @@ static void test_check_broken_plugin(void **state)
     (void)state;
     NEED_BINARY();
     const char *args[] = {"check", plugin("tp_liar.so"), "--quick", NULL};
-    struct result r = run(args, NULL, 600);
+    struct ts_result r = ts_run(args, NULL, 600);
     assert_int_equal(r.code, 1);
     /* the model and the stress test catch the lost byte and say where */
     const char *model = strstr(r.out, "\nFAIL  model       liar/random_ops");
@@ -293,16 +173,16 @@ static void test_check_broken_plugin(void **state)
     assert_non_null(strstr(model, "used "));
     assert_non_null(strstr(stress, "is wrong"));
     assert_non_null(strstr(r.out, " failed: FAILED\n"));
-    done(&r);
+    ts_done(&r);
 
     /* a case that crashes fails alone; the others still get their verdict */
     const char *env[] = {"TP_CRASH_AFTER=100000", NULL};
     const char *crash[] = {"check", plugin("tp_crash.so"), "--quick", NULL};
-    r = run(crash, env, 600);
+    r = ts_run(crash, env, 600);
     assert_int_equal(r.code, 1);
     assert_non_null(strstr(r.out, "\nFAIL  stress      crashy/spsc"));
     assert_non_null(strstr(r.out, "\nPASS  conformance crashy/ops_table_and_create"));
-    done(&r);
+    ts_done(&r);
 }
 
 /* ---- bad input ------------------------------------------------------------ */
@@ -325,8 +205,8 @@ static void test_bad_plugins(void **state)
         int code;
         const char *want;
     } bad[] = {
-        {at("nonexistent.so"), NULL, no_env, 2, "no such file"},
-        {at("notso.so"), NULL, no_env, 2, "not a shared object"},
+        {ts_at("nonexistent.so"), NULL, no_env, 2, "no such file"},
+        {ts_at("notso.so"), NULL, no_env, 2, "not a shared object"},
         {plugin("tp_noentry.so"), NULL, no_env, 2, "no sbuf_plugin_entry"},
         {plugin("tp_abi.so"), NULL, no_env, 2, both},
         {plugin("tp_abi.so"), NULL, abi_ops, 2, both},
@@ -360,11 +240,11 @@ static void test_bad_plugins(void **state)
         const char *want_run[] = {"bad.ini:4: ", file, bad[i].want, NULL};
         expect_one_line(runargs, bad[i].env, bad[i].code, want_run);
         struct stat st;
-        assert_int_equal(stat(at("bad/runs.csv"), &st), -1); /* nothing ran */
+        assert_int_equal(stat(ts_at("bad/runs.csv"), &st), -1); /* nothing ran */
     }
     /* two files exporting the same names, in one job */
     char ini[2 * PATH_MAX + 128], copy[PATH_MAX + 64];
-    snprintf(copy, sizeof(copy), "cp '%s' '%s'", plugin("tp_good.so"), at("again_good.so"));
+    snprintf(copy, sizeof(copy), "cp '%s' '%s'", plugin("tp_good.so"), ts_at("again_good.so"));
     assert_int_equal(system(copy), 0);
     snprintf(ini, sizeof(ini), "[j]\nduration = 100ms\nstrategies = plugin:%s, plugin:again_good.so\n",
              plugin("tp_good.so"));
@@ -388,63 +268,63 @@ static void test_run_beside_builtin(void **state)
     (void)state;
     NEED_BINARY();
     /* a relative path is relative to the scenario file: sub/s.ini names ../lib/ */
-    assert_int_equal(mkdir(at("sub"), 0755), 0);
-    assert_int_equal(mkdir(at("lib"), 0755), 0);
+    assert_int_equal(mkdir(ts_at("sub"), 0755), 0);
+    assert_int_equal(mkdir(ts_at("lib"), 0755), 0);
     char cmd[2 * PATH_MAX];
-    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", plugin("tp_good.so"), at("lib/libgood.so"));
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", plugin("tp_good.so"), ts_at("lib/libgood.so"));
     assert_int_equal(system(cmd), 0);
     put("sub/s.ini", "[global]\nduration = 200ms\nbuffer = 8KiB\n"
                      "[all]\nstrategies = ring_spsc, plugin:../lib/libgood.so\n"
                      "[one]\nstrategies = plugin:../lib/libgood.so:plain_ring_b, bip\n"
                      "buffer = 1000\n");
     const char *dry[] = {"run", "--dry-run", "sub/s.ini", NULL};
-    struct result r = run(dry, NULL, 120);
+    struct ts_result r = ts_run(dry, NULL, 120);
     if (r.code != 0)
         fail_msg("exit %d: %s", r.code, r.err);
     assert_non_null(strstr(r.out, "\n5 runs, about "));
     assert_int_equal(count(r.out, " plain_ring_b "), 2);
-    done(&r);
+    ts_done(&r);
 
     const char *args[] = {"run", "sub/s.ini", "-o", "out", "-q", "--filter", "job=*", NULL};
-    r = run(args, NULL, 300);
+    r = ts_run(args, NULL, 300);
     if (r.code != 0) {
-        char *csv = slurp(at("out/runs.csv"));
+        char *csv = ts_slurp(ts_at("out/runs.csv"));
         fail_msg("exit %d: %s\n%s", r.code, r.err, csv ? csv : "");
     }
-    done(&r);
-    struct table t;
-    read_table(at("out/runs.csv"), &t);
+    ts_done(&r);
+    struct ts_table t;
+    ts_read_table(ts_at("out/runs.csv"), &t);
     assert_int_equal(t.n, 5);
     char real[PATH_MAX], hex[SB_SHA256_HEX];
-    assert_non_null(realpath(at("lib/libgood.so"), real));
+    assert_non_null(realpath(ts_at("lib/libgood.so"), real));
     assert_int_equal(sb_sha256_file(real, hex), 0);
     for (size_t i = 0; i < t.n; i++) {
-        const char *s = cell(&t, i, "strategy");
-        if (strcmp(cell(&t, i, "status"), "ok") != 0)
-            fail_msg("%s: %s: %s", s, cell(&t, i, "status"), cell(&t, i, "reason"));
+        const char *s = ts_cell(&t, i, "strategy");
+        if (strcmp(ts_cell(&t, i, "status"), "ok") != 0)
+            fail_msg("%s: %s: %s", s, ts_cell(&t, i, "status"), ts_cell(&t, i, "reason"));
         int from_plugin = strncmp(s, "plain_ring", 10) == 0;
-        assert_string_equal(cell(&t, i, "plugin"), from_plugin ? real : "");
-        assert_string_equal(cell(&t, i, "plugin_sha256"), from_plugin ? hex : "");
+        assert_string_equal(ts_cell(&t, i, "plugin"), from_plugin ? real : "");
+        assert_string_equal(ts_cell(&t, i, "plugin_sha256"), from_plugin ? hex : "");
     }
     size_t b = row_of(&t, "bip");
-    assert_string_equal(cell(&t, b, "job"), "one");
+    assert_string_equal(ts_cell(&t, b, "job"), "one");
     row_of(&t, "plain_ring"); /* once: [one] asked for plain_ring_b only */
-    free_table(&t);
+    ts_free_table(&t);
 
-    char *env = slurp(at("out/env.json"));
+    char *env = ts_slurp(ts_at("out/env.json"));
     assert_non_null(env);
     assert_non_null(strstr(env, "\"plugins\": ["));
     assert_non_null(strstr(env, hex));
     assert_non_null(strstr(env, "{\"name\": \"plain_ring_b\", \"caps\": \"\"}"));
     free(env);
-    char *sum = slurp(at("out/summary.md"));
+    char *sum = ts_slurp(ts_at("out/summary.md"));
     assert_non_null(sum);
     assert_non_null(strstr(sum, "| plain_ring_b |"));
     free(sum);
 
     /* the resolved copy names the plugin by its absolute path: --again runs
      * it from anywhere */
-    char *resolved = slurp(at("out/scenarios/s.ini"));
+    char *resolved = ts_slurp(ts_at("out/scenarios/s.ini"));
     assert_non_null(resolved);
     char want[2 * PATH_MAX + 128];
     snprintf(want, sizeof(want), "strategies = ring_spsc, plugin:%s:plain_ring, plugin:%s:plain_ring_b\n",
@@ -453,20 +333,20 @@ static void test_run_beside_builtin(void **state)
         fail_msg("resolved copy lacks '%s':\n%s", want, resolved);
     free(resolved);
     const char *again[] = {"run", "--again", "out", "-o", "out2", "-q", NULL};
-    r = run(again, NULL, 300);
+    r = ts_run(again, NULL, 300);
     if (r.code != 0)
         fail_msg("--again: exit %d: %s", r.code, r.err);
-    done(&r);
-    read_table(at("out2/runs.csv"), &t);
+    ts_done(&r);
+    ts_read_table(ts_at("out2/runs.csv"), &t);
     assert_int_equal(t.n, 5);
-    free_table(&t);
+    ts_free_table(&t);
 
     const char *filtered[] = {"run", "--dry-run", "sub/s.ini", "--filter", "strategy=plain_ring_b",
                               NULL};
-    r = run(filtered, NULL, 120);
+    r = ts_run(filtered, NULL, 120);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "\n2 runs, about "));
-    done(&r);
+    ts_done(&r);
 }
 
 /* A crash mid-run fails its row; a plugin that loses bytes fails its row
@@ -481,19 +361,19 @@ static void test_bad_rows(void **state)
     put("rows.ini", ini);
     const char *env[] = {"TP_CRASH_AFTER=200000", NULL};
     const char *args[] = {"run", "rows.ini", "-o", "rows", "-q", NULL};
-    struct result r = run(args, env, 300);
+    struct ts_result r = ts_run(args, env, 300);
     assert_int_equal(r.code, 1);
-    done(&r);
-    struct table t;
-    read_table(at("rows/runs.csv"), &t);
+    ts_done(&r);
+    struct ts_table t;
+    ts_read_table(ts_at("rows/runs.csv"), &t);
     assert_int_equal(t.n, 3);
     size_t c = row_of(&t, "crashy"), l = row_of(&t, "liar"), k = row_of(&t, "ring_spsc");
-    assert_string_equal(cell(&t, c, "status"), "failed");
-    assert_non_null(strstr(cell(&t, c, "reason"), SANITIZED ? "child " : "child killed by signal 11"));
-    assert_string_equal(cell(&t, l, "status"), "failed");
-    assert_non_null(strstr(cell(&t, l, "reason"), "received"));
-    assert_string_equal(cell(&t, k, "status"), "ok");
-    free_table(&t);
+    assert_string_equal(ts_cell(&t, c, "status"), "failed");
+    assert_non_null(strstr(ts_cell(&t, c, "reason"), SANITIZED ? "child " : "child killed by signal 11"));
+    assert_string_equal(ts_cell(&t, l, "status"), "failed");
+    assert_non_null(strstr(ts_cell(&t, l, "reason"), "received"));
+    assert_string_equal(ts_cell(&t, k, "status"), "ok");
+    ts_free_table(&t);
 }
 
 /* A run's child refuses a plugin whose file changed since the probe. */
@@ -520,33 +400,33 @@ static void test_micro_plugin(void **state)
     const char *good[] = {"--plugin", plugin("tp_good.so"),
                           "--benchmark_filter=^(copy|zc)/plain_ring_b/4096|stream/plain_ring_b/64",
                           "--benchmark_min_time=0.002", NULL};
-    struct result r = run_exe(micro, good, NULL, 300);
+    struct ts_result r = ts_run_exe(micro, good, NULL, 300);
     if (r.code != 0)
         fail_msg("exit %d: %s", r.code, r.err);
     assert_non_null(strstr(r.out, "copy/plain_ring_b/4096"));
     assert_non_null(strstr(r.out, "zc/plain_ring_b/4096"));
     assert_non_null(strstr(r.out, "stream/plain_ring_b/64"));
-    done(&r);
+    ts_done(&r);
     /* held to the same checks: wrong data fails the run */
     char eq[PATH_MAX + 16];
     snprintf(eq, sizeof(eq), "--plugin=%s", plugin("tp_liar.so"));
     /* it loses a byte only when more is buffered than it releases: stream */
     const char *liar[] = {eq, "--benchmark_filter=^stream/liar/64", "--benchmark_min_time=0.05",
                           NULL};
-    r = run_exe(micro, liar, NULL, 300);
+    r = ts_run_exe(micro, liar, NULL, 300);
     assert_int_equal(r.code, 1);
     assert_non_null(strstr(r.err, "FAILED"));
-    done(&r);
+    ts_done(&r);
     const char *missing[] = {"--plugin", plugin("tp_needslib.so"), NULL};
-    r = run_exe(micro, missing, NULL, 60);
+    r = ts_run_exe(micro, missing, NULL, 60);
     assert_int_equal(r.code, 3);
-    assert_int_equal(count_lines(r.err), 1);
-    done(&r);
-    const char *bad[] = {"--plugin", at("nonexistent.so"), NULL};
-    r = run_exe(micro, bad, NULL, 60);
+    assert_int_equal(ts_lines(r.err), 1);
+    ts_done(&r);
+    const char *bad[] = {"--plugin", ts_at("nonexistent.so"), NULL};
+    r = ts_run_exe(micro, bad, NULL, 60);
     assert_int_equal(r.code, 2);
     assert_non_null(strstr(r.err, "nonexistent.so: no such file"));
-    done(&r);
+    ts_done(&r);
 }
 
 int main(void)

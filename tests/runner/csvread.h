@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CSV_MAX_FIELDS 128
+#define CSV_MAX_FIELDS 256
 
 struct csv_record {
     char *field[CSV_MAX_FIELDS];

@@ -140,49 +140,9 @@ static void expect_no_leftover_children(void)
         fail_msg("a process outlived serbench (waitpid -> %d)", (int)p);
 }
 
-/* runs.csv read strictly: header plus records, every line complete. */
-struct table {
-    struct csv_record hdr;
-    struct csv_record rows[256];
-    size_t n;
-};
-
-static void read_table(const char *path, struct table *t)
+static unsigned long long num(const struct ts_table *t, size_t row, const char *col)
 {
-    char *text = ts_slurp(path);
-    if (!text)
-        fail_msg("no %s", path);
-    const char *p = text;
-    assert_int_equal(csv_next(&p, &t->hdr), 1);
-    t->n = 0;
-    int rc;
-    while (t->n < 256 && (rc = csv_next(&p, &t->rows[t->n])) == 1) {
-        assert_int_equal(t->rows[t->n].n, t->hdr.n);
-        t->n++;
-    }
-    if (rc != 0)
-        fail_msg("%s: not valid CSV after row %zu (torn line?)", path, t->n);
-    free(text);
-}
-
-static void free_table(struct table *t)
-{
-    csv_free(&t->hdr);
-    for (size_t i = 0; i < t->n; i++)
-        csv_free(&t->rows[i]);
-}
-
-static const char *cell(const struct table *t, size_t row, const char *col)
-{
-    int c = csv_col(&t->hdr, col);
-    if (c < 0)
-        fail_msg("no column %s", col);
-    return t->rows[row].field[c];
-}
-
-static unsigned long long num(const struct table *t, size_t row, const char *col)
-{
-    return strtoull(cell(t, row, col), NULL, 10);
+    return strtoull(ts_cell(t, row, col), NULL, 10);
 }
 
 /* The matrix size serbench should run, computed in-process. */
@@ -415,7 +375,7 @@ static void expect_tables_rectangular(const char *md)
  * row's latency columns say: both kinds, count to max.  Unpaced rows
  * (smoke's small and jemalloc) have equal kinds; the bursts of mixed are a
  * schedule, and their intended-time latencies are never the shorter. */
-static void expect_hist_file(const struct table *t, size_t i)
+static void expect_hist_file(const struct ts_table *t, size_t i)
 {
     char name[64];
     snprintf(name, sizeof(name), "out/hist/%zu.hist", i + 1);
@@ -439,8 +399,8 @@ static void expect_hist_file(const struct table *t, size_t i)
             assert_int_equal(v[j], num(t, i, col));
         }
     }
-    int paced = strcmp(cell(t, i, "cfg_burst_count"), "0") != 0 ||
-                strtod(cell(t, i, "cfg_rate_per_s"), NULL) > 0;
+    int paced = strcmp(ts_cell(t, i, "cfg_burst_count"), "0") != 0 ||
+                strtod(ts_cell(t, i, "cfg_rate_per_s"), NULL) > 0;
     if (!paced)
         assert_memory_equal(&h.send, &h.intended, sizeof(h.send));
     else
@@ -464,8 +424,8 @@ static void test_smoke_end_to_end(void **state)
     assert_non_null(strstr(r.out, "# serbench summary"));
     assert_null(strstr(r.err, "[1/")); /* quiet: no progress */
 
-    struct table t;
-    read_table(ts_at("out/runs.csv"), &t);
+    struct ts_table t;
+    ts_read_table(ts_at("out/runs.csv"), &t);
     /* the header is the documented schema, column by column */
     char doc[128][64];
     size_t ndoc = documented_columns(doc, 128);
@@ -477,13 +437,13 @@ static void test_smoke_end_to_end(void **state)
     }
     assert_int_equal(t.n, planned_runs(path, filter));
     for (size_t i = 0; i < t.n; i++) {
-        if (strcmp(cell(&t, i, "status"), "ok") != 0)
-            fail_msg("row %zu: %s: %s", i, cell(&t, i, "status"), cell(&t, i, "reason"));
-        assert_string_equal(cell(&t, i, "schema_version"), "2");
-        assert_string_equal(cell(&t, i, "reason"), "");
-        assert_string_equal(cell(&t, i, "scenario"), "smoke");
-        assert_string_equal(cell(&t, i, "transport"), "mem");
-        assert_string_equal(cell(&t, i, "repeat"), "0");
+        if (strcmp(ts_cell(&t, i, "status"), "ok") != 0)
+            fail_msg("row %zu: %s: %s", i, ts_cell(&t, i, "status"), ts_cell(&t, i, "reason"));
+        assert_string_equal(ts_cell(&t, i, "schema_version"), "2");
+        assert_string_equal(ts_cell(&t, i, "reason"), "");
+        assert_string_equal(ts_cell(&t, i, "scenario"), "smoke");
+        assert_string_equal(ts_cell(&t, i, "transport"), "mem");
+        assert_string_equal(ts_cell(&t, i, "repeat"), "0");
         assert_int_equal(num(&t, i, "bytes_sent"),
                          num(&t, i, "bytes_recv") + num(&t, i, "bytes_dropped"));
         assert_int_equal(num(&t, i, "msgs_sent"),
@@ -494,18 +454,18 @@ static void test_smoke_end_to_end(void **state)
         assert_true(num(&t, i, "lat_p99_ns") <= num(&t, i, "lat_max_ns"));
         assert_true(num(&t, i, "peak_rss_kb") > 0);
         assert_true(num(&t, i, "buf_capacity") > 0);
-        assert_true(strtod(cell(&t, i, "wall_s"), NULL) > 0);
-        assert_string_equal(cell(&t, i, "crc_errors"), "0");
-        assert_string_equal(cell(&t, i, "seq_gaps"), "0");
+        assert_true(strtod(ts_cell(&t, i, "wall_s"), NULL) > 0);
+        assert_string_equal(ts_cell(&t, i, "crc_errors"), "0");
+        assert_string_equal(ts_cell(&t, i, "seq_gaps"), "0");
         expect_hist_file(&t, i);
         /* the allocator that served malloc is the one asked for */
-        const char *want = cell(&t, i, "allocator");
-        const char *seen = cell(&t, i, "allocator_seen");
+        const char *want = ts_cell(&t, i, "allocator");
+        const char *seen = ts_cell(&t, i, "allocator_seen");
         if (!(strncmp(seen, want, strlen(want)) == 0 && seen[strlen(want)] == ' ') &&
             !(SANITIZED && strncmp(seen, "sanitizer", 9) == 0))
             fail_msg("row %zu: allocator %s but allocator_seen '%s'", i, want, seen);
     }
-    free_table(&t);
+    ts_free_table(&t);
 
     char *env = ts_slurp(ts_at("out/env.json"));
     assert_non_null(env);
@@ -548,10 +508,10 @@ static void test_results_dir_and_latest(void **state)
     assert_string_equal(link + 15, "Z-tiny");
     char csv[PATH_MAX + 32];
     snprintf(csv, sizeof(csv), "results/%s/runs.csv", link);
-    struct table t;
-    read_table(ts_at(csv), &t);
+    struct ts_table t;
+    ts_read_table(ts_at(csv), &t);
     assert_int_equal(t.n, 1);
-    free_table(&t);
+    ts_free_table(&t);
     assert_non_null(strstr(r.err, link)); /* where the results went */
     ts_done(&r);
 }
@@ -588,18 +548,18 @@ static void test_again_reproduces(void **state)
     assert_non_null(second);
     /* the same jobs, key for key (the first comment line names the source) */
     assert_string_equal(strchr(first, '\n'), strchr(second, '\n'));
-    struct table a, b;
-    read_table(ts_at("again1/runs.csv"), &a);
-    read_table(ts_at("again2/runs.csv"), &b);
+    struct ts_table a, b;
+    ts_read_table(ts_at("again1/runs.csv"), &a);
+    ts_read_table(ts_at("again2/runs.csv"), &b);
     assert_int_equal(a.n, 2); /* bip only, two repeats */
     assert_int_equal(b.n, a.n);
     for (size_t i = 0; i < a.n; i++) {
-        assert_string_equal(cell(&a, i, "strategy"), cell(&b, i, "strategy"));
-        assert_string_equal(cell(&a, i, "seed"), cell(&b, i, "seed"));
-        assert_string_equal(cell(&a, i, "cfg_message"), cell(&b, i, "cfg_message"));
+        assert_string_equal(ts_cell(&a, i, "strategy"), ts_cell(&b, i, "strategy"));
+        assert_string_equal(ts_cell(&a, i, "seed"), ts_cell(&b, i, "seed"));
+        assert_string_equal(ts_cell(&a, i, "cfg_message"), ts_cell(&b, i, "cfg_message"));
     }
-    free_table(&a);
-    free_table(&b);
+    ts_free_table(&a);
+    ts_free_table(&b);
     free(first);
     free(second);
     const char *bad[] = {"run", "--again", "nowhere", NULL};
@@ -617,15 +577,15 @@ static void test_allocators_verified(void **state)
     struct ts_result r = ts_run(args, NULL, 60);
     if (r.code != 0)
         fail_msg("exit %d: %s", r.code, r.err);
-    struct table t;
-    read_table(ts_at("alloc/runs.csv"), &t);
+    struct ts_table t;
+    ts_read_table(ts_at("alloc/runs.csv"), &t);
     assert_int_equal(t.n, 4);
     static const char *const names[] = {"glibc ", "jemalloc ", "mimalloc ", "tcmalloc "};
     for (size_t i = 0; i < 4; i++) {
-        assert_string_equal(cell(&t, i, "status"), "ok");
-        assert_int_equal(strncmp(cell(&t, i, "allocator_seen"), names[i], strlen(names[i])), 0);
+        assert_string_equal(ts_cell(&t, i, "status"), "ok");
+        assert_int_equal(strncmp(ts_cell(&t, i, "allocator_seen"), names[i], strlen(names[i])), 0);
     }
-    free_table(&t);
+    ts_free_table(&t);
     ts_done(&r);
 }
 
@@ -661,15 +621,15 @@ static void test_bogus_preload_is_not_measured(void **state)
     put("je.ini", "[a]\nstrategies = ring_spsc\nallocators = glibc, jemalloc\nduration = 100ms\n");
     struct ts_result r = ts_run(args, env, 60);
     assert_int_equal(r.code, 3);
-    struct table t;
-    read_table(ts_at("bogus/runs.csv"), &t);
+    struct ts_table t;
+    ts_read_table(ts_at("bogus/runs.csv"), &t);
     assert_int_equal(t.n, 2);
-    assert_string_equal(cell(&t, 0, "status"), "ok");
-    assert_string_equal(cell(&t, 1, "status"), "failed");
-    assert_non_null(strstr(cell(&t, 1, "reason"),
+    assert_string_equal(ts_cell(&t, 0, "status"), "ok");
+    assert_string_equal(ts_cell(&t, 1, "status"), "failed");
+    assert_non_null(strstr(ts_cell(&t, 1, "reason"),
                            "allocator jemalloc was requested but malloc is served by glibc"));
-    assert_int_equal(strncmp(cell(&t, 1, "allocator_seen"), "glibc ", 6), 0);
-    free_table(&t);
+    assert_int_equal(strncmp(ts_cell(&t, 1, "allocator_seen"), "glibc ", 6), 0);
+    ts_free_table(&t);
     ts_done(&r);
 }
 
@@ -685,15 +645,15 @@ static void test_crash_is_a_failed_row(void **state)
     kill(child, SIGSEGV);
     int code = ts_reap(pid, 60);
     assert_int_equal(code, 1);
-    struct table t;
-    read_table(ts_at("crash/runs.csv"), &t);
+    struct ts_table t;
+    ts_read_table(ts_at("crash/runs.csv"), &t);
     assert_int_equal(t.n, 2); /* the suite went on */
-    assert_string_equal(cell(&t, 0, "status"), "failed");
+    assert_string_equal(ts_cell(&t, 0, "status"), "failed");
     /* a sanitizer catches the signal itself and exits */
-    assert_non_null(strstr(cell(&t, 0, "reason"),
+    assert_non_null(strstr(ts_cell(&t, 0, "reason"),
                            SANITIZED ? "child " : "child killed by signal 11"));
-    assert_string_equal(cell(&t, 1, "status"), "ok");
-    free_table(&t);
+    assert_string_equal(ts_cell(&t, 1, "status"), "ok");
+    ts_free_table(&t);
     expect_no_leftover_children();
 }
 
@@ -705,12 +665,12 @@ static void test_timeout_is_a_failed_row(void **state)
     const char *args[] = {"run", "slow.ini", "-o", "slow", NULL};
     struct ts_result r = ts_run(args, NULL, 60);
     assert_int_equal(r.code, 1);
-    struct table t;
-    read_table(ts_at("slow/runs.csv"), &t);
+    struct ts_table t;
+    ts_read_table(ts_at("slow/runs.csv"), &t);
     assert_int_equal(t.n, 1);
-    assert_string_equal(cell(&t, 0, "status"), "failed");
-    assert_non_null(strstr(cell(&t, 0, "reason"), "timed out after 500ms"));
-    free_table(&t);
+    assert_string_equal(ts_cell(&t, 0, "status"), "failed");
+    assert_non_null(strstr(ts_cell(&t, 0, "reason"), "timed out after 500ms"));
+    ts_free_table(&t);
     ts_done(&r);
     expect_no_leftover_children();
 }
@@ -729,13 +689,13 @@ static void interrupt_mid_run(int sig)
     assert_int_equal(ts_reap(pid, 30), 130);
     char csv[64];
     snprintf(csv, sizeof(csv), "%s/runs.csv", out);
-    struct table t;
-    read_table(ts_at(csv), &t); /* strict: every line complete */
+    struct ts_table t;
+    ts_read_table(ts_at(csv), &t); /* strict: every line complete */
     assert_int_equal(t.n, 1);
-    assert_string_equal(cell(&t, 0, "status"), "aborted");
-    assert_string_equal(cell(&t, 0, "reason"), "interrupted");
-    assert_string_equal(cell(&t, 0, "strategy"), "ring_spsc");
-    free_table(&t);
+    assert_string_equal(ts_cell(&t, 0, "status"), "aborted");
+    assert_string_equal(ts_cell(&t, 0, "reason"), "interrupted");
+    assert_string_equal(ts_cell(&t, 0, "strategy"), "ring_spsc");
+    ts_free_table(&t);
     snprintf(csv, sizeof(csv), "%s/summary.md", out);
     char *sum = ts_slurp(ts_at(csv));
     assert_non_null(sum);

@@ -1,8 +1,8 @@
 /*
  * tserbench.h - test helper: run the built serbench (SERBENCH_BIN) as a user
  * does, in a scratch directory, with its stdout, stderr and exit code; and
- * the scratch directory itself.  A header: each test is its own executable.
- * Needs cmocka's headers included first.
+ * the scratch directory itself; and runs.csv read back strictly.  A header:
+ * each test is its own executable.  Needs cmocka's headers included first.
  */
 #ifndef SB_TSERBENCH_H
 #define SB_TSERBENCH_H
@@ -19,6 +19,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "csvread.h"
 
 static const char *ts_bin, *ts_src;
 static char ts_tmp[PATH_MAX];
@@ -63,12 +65,13 @@ static inline void ts_sh(const char *fmt, ...)
         fail_msg("failed: %s", cmd);
 }
 
-/* serbench with args (NULL-terminated) and extra NAME=VALUE env, in ts_tmp. */
-static inline pid_t ts_spawn(const char *const *args, const char *const *env)
+/* exe with args (NULL-terminated) and extra NAME=VALUE env, in ts_tmp;
+ * stdout and stderr into ts_tmp/_stdout and ts_tmp/_stderr. */
+static inline pid_t ts_spawn_exe(const char *exe, const char *const *args, const char *const *env)
 {
     char *argv[64];
     int n = 0;
-    argv[n++] = (char *)ts_bin;
+    argv[n++] = (char *)exe;
     for (; args[n - 1] && n < 63; n++)
         argv[n] = (char *)args[n - 1];
     argv[n] = NULL;
@@ -81,10 +84,16 @@ static inline pid_t ts_spawn(const char *const *args, const char *const *env)
             _exit(126);
         for (; env && *env; env++)
             putenv((char *)*env);
-        execv(ts_bin, argv);
+        execv(exe, argv);
         _exit(127);
     }
     return pid;
+}
+
+/* serbench with args and extra env, in ts_tmp. */
+static inline pid_t ts_spawn(const char *const *args, const char *const *env)
+{
+    return ts_spawn_exe(ts_bin, args, env);
 }
 
 /* Exit code of pid (128+N for signal N); killed and failed after timeout_s. */
@@ -112,15 +121,21 @@ struct ts_result {
     char *out, *err;
 };
 
-static inline struct ts_result ts_run(const char *const *args, const char *const *env, int timeout_s)
+static inline struct ts_result ts_run_exe(const char *exe, const char *const *args,
+                                          const char *const *env, int timeout_s)
 {
     struct ts_result r;
-    r.code = ts_reap(ts_spawn(args, env), timeout_s);
+    r.code = ts_reap(ts_spawn_exe(exe, args, env), timeout_s);
     r.out = ts_slurp(ts_at("_stdout"));
     r.err = ts_slurp(ts_at("_stderr"));
     assert_non_null(r.out);
     assert_non_null(r.err);
     return r;
+}
+
+static inline struct ts_result ts_run(const char *const *args, const char *const *env, int timeout_s)
+{
+    return ts_run_exe(ts_bin, args, env, timeout_s);
 }
 
 static inline void ts_done(struct ts_result *r)
@@ -167,6 +182,47 @@ static inline void ts_teardown(void)
         if (system(cmd) != 0)
             fprintf(stderr, "could not remove %s\n", ts_tmp);
     }
+}
+
+/* runs.csv read strictly: header plus records, every line complete. */
+struct ts_table {
+    struct csv_record hdr;
+    struct csv_record rows[256];
+    size_t n;
+};
+
+static inline void ts_read_table(const char *path, struct ts_table *t)
+{
+    char *text = ts_slurp(path);
+    if (!text)
+        fail_msg("no %s", path);
+    const char *p = text;
+    assert_int_equal(csv_next(&p, &t->hdr), 1);
+    t->n = 0;
+    int rc;
+    while (t->n < 256 && (rc = csv_next(&p, &t->rows[t->n])) == 1) {
+        assert_int_equal(t->rows[t->n].n, t->hdr.n);
+        t->n++;
+    }
+    if (rc != 0)
+        fail_msg("%s: not valid CSV after row %zu (torn line?)", path, t->n);
+    free(text);
+}
+
+static inline void ts_free_table(struct ts_table *t)
+{
+    csv_free(&t->hdr);
+    for (size_t i = 0; i < t->n; i++)
+        csv_free(&t->rows[i]);
+}
+
+/* Row row's value in column col; fails when there is no such column. */
+static inline const char *ts_cell(const struct ts_table *t, size_t row, const char *col)
+{
+    int c = csv_col(&t->hdr, col);
+    if (c < 0)
+        fail_msg("no column %s", col);
+    return t->rows[row].field[c];
 }
 
 #endif
