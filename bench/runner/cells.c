@@ -74,6 +74,12 @@ double sb_cell_run_value(const struct sb_runs *r, size_t row, enum sb_cell_metri
     return d > 0 ? metrics[m].scale * x / d : NAN;
 }
 
+/* An ok run the machine did not starve: the only kind the statistics use. */
+static int counted(const struct sb_runs *r, size_t row, int st, int sv)
+{
+    return strcmp(sb_runs_get(r, row, st), "ok") == 0 && strcmp(sb_runs_get(r, row, sv), "1") != 0;
+}
+
 /* The statistics of one cell whose runs are c->rows. */
 static void cell_stats(const struct sb_runs *r, struct sb_cellstat *c, double *v)
 {
@@ -81,7 +87,7 @@ static void cell_stats(const struct sb_runs *r, struct sb_cellstat *c, double *v
     c->coverage = NAN;
     for (size_t i = 0; i < c->nrows; i++) {
         const char *s = sb_runs_get(r, c->rows[i], st);
-        int used = strcmp(s, "ok") == 0 && strcmp(sb_runs_get(r, c->rows[i], sv), "1") != 0;
+        int used = counted(r, c->rows[i], st, sv);
         c->starved += strcmp(s, "ok") == 0 && !used;
         c->n += used;
         c->failed += strcmp(s, "failed") == 0;
@@ -91,8 +97,7 @@ static void cell_stats(const struct sb_runs *r, struct sb_cellstat *c, double *v
     for (size_t m = 0; m < SB_CM_COUNT; m++) {
         size_t k = 0;
         for (size_t i = 0; i < c->nrows; i++)
-            if (strcmp(sb_runs_get(r, c->rows[i], st), "ok") == 0 &&
-                strcmp(sb_runs_get(r, c->rows[i], sv), "1") != 0) {
+            if (counted(r, c->rows[i], st, sv)) {
                 double x = sb_cell_run_value(r, c->rows[i], (enum sb_cell_metric)m);
                 if (isfinite(x))
                     v[k++] = x;

@@ -13,6 +13,7 @@
 
 #include "cells.h"
 #include "compare_internal.h"
+#include "fileio.h"
 #include "gate.h"
 #include "results.h"
 #include "scenario.h"
@@ -26,34 +27,10 @@ static void on_stop(int sig)
 
 /* ---- joining a side's rounds ------------------------------------------------ */
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0, got;
-    char *b = malloc(cap);
-    while (b && (got = fread(b + n, 1, cap - n - 1, f)) > 0)
-        if ((n += got) == cap - 1) {
-            char *more = realloc(b, cap *= 2);
-            if (!more) {
-                free(b);
-                b = NULL;
-            } else {
-                b = more;
-            }
-        }
-    fclose(f);
-    if (b)
-        b[n] = '\0';
-    *len = n;
-    return b;
-}
-
 static int copy_file(const char *from, const char *to)
 {
     size_t n;
-    char *s = slurp(from, &n);
+    char *s = sb_slurp(from, &n);
     if (!s)
         return -1;
     FILE *f = fopen(to, "w");
@@ -81,7 +58,7 @@ int sb_gate_join(const char *dir, char *const *parts, size_t n, struct sb_err *e
     for (size_t i = 0; i < n && rc == 0; i++) {
         snprintf(path, sizeof(path), "%s/runs.csv", parts[i]);
         size_t len;
-        char *s = slurp(path, &len);
+        char *s = sb_slurp(path, &len);
         char *nl = s ? memchr(s, '\n', len) : NULL;
         if (!nl) {
             rc = sb_errf(err, SB_EXIT_USAGE, "%s: missing or without a header", path);

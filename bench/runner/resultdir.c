@@ -34,42 +34,6 @@ uint64_t sb_env_hash_fold(uint64_t h, const char *key, const char *val)
     return sb_fnv1a(h, "\n", 1);
 }
 
-char *sb_slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 14, n = 0, got;
-    char *b = malloc(cap);
-    while (b && (got = fread(b + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n == cap - 1) {
-            char *more = realloc(b, cap * 2);
-            if (!more) {
-                free(b);
-                fclose(f);
-                errno = ENOMEM;
-                return NULL;
-            }
-            b = more;
-            cap *= 2;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (b && bad) {
-        free(b);
-        errno = EIO;
-        return NULL;
-    }
-    if (b) {
-        b[n] = '\0';
-        if (len)
-            *len = n;
-    }
-    return b;
-}
-
 /* A JSON value as env.json's writer folds it: a string as is, a number as written. */
 static const char *json_text_of(json_t *v, char *buf, size_t len)
 {

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "fileio.h"
 
 #define SB_FNV_OFFSET 0xcbf29ce484222325ull
 
@@ -69,7 +70,5 @@ struct sb_dirinfo {
 int sb_dirinfo_read(const char *dir, struct sb_dirinfo *d, struct sb_err *err);
 void sb_dirinfo_free(struct sb_dirinfo *d);
 
-/* A file's whole text (malloc'ed, NUL-terminated), its length in *len; NULL with errno. */
-char *sb_slurp(const char *path, size_t *len);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "fileio.h"
 #include "runsread.h"
 
 /* One field at *s (RFC 4180: quoted with doubled quotes, or bare).  NULL on bad text. */
@@ -72,27 +73,10 @@ bad:
     return -1;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    size_t got;
-    while (b && (got = fread(b + n, 1, cap - n - 1, f)) > 0)
-        if ((n += got) == cap - 1 && !(b = realloc(b, cap *= 2)))
-            break;
-    fclose(f);
-    if (b)
-        b[n] = '\0';
-    return b;
-}
-
 int sb_runs_read(const char *path, struct sb_runs *out, struct sb_err *err)
 {
     memset(out, 0, sizeof(*out));
-    char *text = slurp(path);
+    char *text = sb_slurp(path, NULL);
     if (!text)
         return sb_errf(err, SB_EXIT_USAGE, "%s: %s", path, strerror(errno ? errno : ENOMEM));
     const char *s = text;
