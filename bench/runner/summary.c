@@ -227,20 +227,23 @@ static size_t group_values(const struct group *g, const struct sb_row *rows, siz
                            metric_fn f, double *tmp)
 {
     size_t k = 0;
-    for (size_t i = g->first; i < n; i++)
-        if (same_group(rows[i].cell, g->cell) && rows[i].r->status == SB_STATUS_OK &&
-            !rows[i].r->starved && isfinite(f(rows[i].r)))
-            tmp[k++] = f(rows[i].r);
+    for (size_t i = g->first; i < n; i++) {
+        if (!same_group(rows[i].cell, g->cell) || rows[i].r->status != SB_STATUS_OK ||
+            rows[i].r->starved)
+            continue;
+        double x = f(rows[i].r);
+        if (isfinite(x))
+            tmp[k++] = x;
+    }
     return k;
 }
 
-/* The median of f over the group's ok runs (0 without any). */
-static double group_median(const struct group *g, const struct sb_row *rows, size_t n,
-                           metric_fn f, double *tmp)
+/* The median of f over the group's ok runs into *m; 0 when it has none. */
+static int group_median(const struct group *g, const struct sb_row *rows, size_t n, metric_fn f,
+                        double *tmp, double *m)
 {
-    double m = 0;
     size_t k = group_values(g, rows, n, f, tmp);
-    return k && sb_stats_median(tmp, k, &m) == 0 ? m : 0;
+    return k && sb_stats_median(tmp, k, m) == 0;
 }
 
 /* The group's throughput: median, interval, disagreement. */
@@ -276,8 +279,9 @@ static void add_run(struct group *g, const struct sb_run_result *r)
 static void put_median(FILE *out, const char *fmt, const struct group *g, const struct sb_row *rows,
                        size_t n, metric_fn f, double *tmp)
 {
-    if (group_values(g, rows, n, f, tmp))
-        fprintf(out, fmt, group_median(g, rows, n, f, tmp));
+    double m;
+    if (group_median(g, rows, n, f, tmp, &m))
+        fprintf(out, fmt, m);
     else
         fprintf(out, " - |");
 }
@@ -292,11 +296,8 @@ static void put_ratio(FILE *out, const char *fmt, const struct group *g, const s
         fprintf(out, " - |");
         return;
     }
-    double lo = tmp[0], hi = tmp[0];
-    for (size_t i = 1; i < k; i++) {
-        lo = tmp[i] < lo ? tmp[i] : lo;
-        hi = tmp[i] > hi ? tmp[i] : hi;
-    }
+    double lo, hi;
+    sb_stats_minmax(tmp, k, &lo, &hi);
     fprintf(out, fmt, m, lo, hi);
 }
 
@@ -305,8 +306,9 @@ static void put_ns(FILE *out, const struct group *g, const struct sb_row *rows, 
                    metric_fn f, double *tmp)
 {
     char b[32] = "-";
-    if (g->ok)
-        sb_format_ns(group_median(g, rows, n, f, tmp), b, sizeof(b));
+    double m;
+    if (group_median(g, rows, n, f, tmp, &m))
+        sb_format_ns(m, b, sizeof(b));
     fprintf(out, " %s |", b);
 }
 
