@@ -6,6 +6,7 @@
 
 #include "frame.h"
 #include "matrix.h"
+#include "msgsize.h"
 #include "suggest.h"
 #include "units.h"
 #include "workload.h"
@@ -136,6 +137,30 @@ static int refuse(const struct sb_job *j, const struct sb_cell *c, const struct 
                    nbad == 1 ? bad[0].strategy : "those");
 }
 
+/*
+ * The fit of a plugin's strategy: it is not in this process, so its probe
+ * (a child, before the matrix) made a buffer of the job's size and kept the
+ * capacity it got.  SBUF_OK when every frame fits or nothing is known.
+ */
+static int plugin_fit(const struct sb_cell *c, struct sb_fit *f)
+{
+    const struct sb_job *j = c->job;
+    memset(f, 0, sizeof(*f));
+    f->frame = sb_frame_size(sb_msg_spec_max(&c->p.message));
+    for (size_t i = 0; i < j->nstrategies; i++) {
+        if (strcmp(j->strategies[i], c->p.strategy) != 0 || !j->strategy_plugin[i])
+            continue;
+        const struct sb_plugin_ref *ref = &c->scenario->plugins[j->strategy_plugin[i] - 1];
+        for (size_t k = 0; k < ref->nnames; k++)
+            if (strcmp(ref->names[k], c->p.strategy) == 0)
+                f->grows = (ref->caps[k] & SBUF_CAP_GROWS) != 0;
+        f->capacity = j->strategy_capacity[i];
+        f->limit = f->grows ? c->p.max_buffer : f->capacity;
+    }
+    int block = c->p.overflow == SB_OVERFLOW_BLOCK;
+    return block && f->limit && f->frame > f->limit ? SBUF_ERANGE : SBUF_OK;
+}
+
 /* The job's buffer for each strategy in cells[0..n) of one job: -1 with err
  * (exit 2; 3 when a buffer could not be made for another reason). */
 static int check_job(const struct sb_cell *const *cells, size_t n, struct sb_err *err)
@@ -146,9 +171,7 @@ static int check_job(const struct sb_cell *const *cells, size_t n, struct sb_err
     for (size_t i = 0; i < n; i++) {
         const struct sb_cell *c = cells[i];
         struct sb_fit f;
-        /* A plugin's strategy is not in this process: its probe (a child,
-         * before the matrix runs) makes a buffer of the job's size instead. */
-        if (c->p.plugin[0] || sb_workload_fit(&c->p, &f) == SBUF_OK)
+        if ((c->p.plugin[0] ? plugin_fit(c, &f) : sb_workload_fit(&c->p, &f)) == SBUF_OK)
             continue;
         if (f.rc) {
             char asked[32];

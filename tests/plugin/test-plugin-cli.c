@@ -376,6 +376,22 @@ static void test_bad_rows(void **state)
     ts_free_table(&t);
 }
 
+/* A job whose frames can never fit a plugin's buffer is refused before
+ * anything runs (--dry-run included), as for a built-in strategy.  (The
+ * probe's measured capacity is what matrix.c holds a plugin to; the test
+ * plugins round nothing, so the loader's own check speaks first here.) */
+static void test_unfit_plugin_refused(void **state)
+{
+    (void)state;
+    NEED_BINARY();
+    char ini[PATH_MAX + 128];
+    snprintf(ini, sizeof(ini), "[big]\nduration = 100ms\nbuffer = 4KiB\nmessage = fixed:8192\n"
+             "strategies = plugin:%s\n", plugin("tp_good.so"));
+    put("unfit.ini", ini);
+    const char *args[] = {"run", "unfit.ini", "--dry-run", NULL};
+    ts_expect_error(args, NULL, 2, "never fit");
+}
+
 /* A run's child refuses a plugin whose file changed since the probe. */
 static void test_changed_plugin(void **state)
 {
@@ -437,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_bad_plugins),
         cmocka_unit_test(test_run_beside_builtin),
         cmocka_unit_test(test_bad_rows),
+        cmocka_unit_test(test_unfit_plugin_refused),
         cmocka_unit_test(test_changed_plugin),
         cmocka_unit_test(test_micro_plugin),
     };
