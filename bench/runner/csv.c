@@ -271,7 +271,7 @@ static const struct sb_column columns[] = {
     R("cpu_producer", cpu_producer, "CPU", "The CPU the producer thread was pinned to; -1 = not pinned (placement = none)."),
     R("cpu_consumer", cpu_consumer, "CPU", "The CPU the consumer thread was pinned to; -1 = not pinned.  On pty and serial the I/O pumps are not pinned."),
     /* What the machine took from the run (bench/common/schedinfo.h). */
-    F("starved", f_starved, "0/1", "1 when the machine took more than a documented share from the run: run-queue wait > 10 % of a half's time, CFS throttling > 5 % or steal > 5 % (sched_cpu_pct is reported, not judged: a half that sleeps on a full or empty buffer is the run's regime, not starvation).  cells.csv and summary.md leave starved runs out of the statistics and count them."),
+    F("starved", f_starved, "0/1", "1 when the machine took more than a documented share from the run: run-queue wait > 10 % of a half's time (mem only: with a port the run's own pumps, socat and peer compete with the halves), CFS throttling > 5 % or steal > 5 % (sched_cpu_pct is reported, not judged: a half that sleeps on a full or empty buffer is the run's regime, not starvation).  cells.csv and summary.md leave starved runs out of the statistics and count them."),
     R("starved_reason", starved_reason, "", "Why starved, in words; empty when not."),
     F("sched_wait_pct", f_wait, "%", "The producer's or consumer's run-queue wait (schedstat), the worse of the two, as % of the run; empty when unreadable."),
     F("sched_cpu_pct", f_share, "% of a core", "CPU the two halves got / (wall x halves that had work); empty when unreadable."),

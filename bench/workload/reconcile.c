@@ -329,12 +329,21 @@ static void starvation(struct sb_run_result *r, struct sb_wrun *w)
     int whole = 0;
     r->sched_wait_share = r->sched_cpu_share = r->sched_throttle_share = NAN;
     r->sched_steal_share = NAN;
-    if (sb_sched_delta(a, b, &d) < 0 || sb_sched_verdict(&d, whole, &v) < 0)
+    if (sb_sched_delta(a, b, &d) < 0)
         return;
     if (d.have_threads) {
         r->sched_wait_share = d.worst_wait_share;
         r->sched_cpu_share = d.cpu_share;
     }
+    /* With a port the run has runnable threads of its own besides the
+     * halves (two pumps, socat, the peer): on a 2-CPU machine a half waits
+     * for them, which is the path's cost, not the machine's.  There only
+     * what comes from outside the run (throttling, steal) decides. */
+    struct sb_sched_delta judged = d;
+    if (w->port)
+        judged.have_threads = 0;
+    if (sb_sched_verdict(&judged, whole, &v) < 0)
+        return;
     if (d.have_throttle)
         r->sched_throttle_share = d.throttle_share;
     if (d.have_steal)
